@@ -1,0 +1,509 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * The shared core of newuidmap and newgidmap.
+ *
+ * Invariants, in the order main runs:
+ *  1. fds 0-2 are open (on /dev/null if the caller closed them) before anything is opened, so no
+ *     file we open can become someone's stdout; every other inherited descriptor is closed,
+ *     except the fd:N target; every open carries O_CLOEXEC.
+ *  2. The privilege model is checked and the effective set emptied before argv is read
+ *     (priv.c); the environment is cleared and no locale is loaded.
+ *  3. The caller is identified by getuid()/getgid() only; the target by one directory
+ *     descriptor of /proc/PID (or a proven procfs fd:N), checked with fstat() on that descriptor
+ *     and never looked up by path again.
+ *  4. Every outer range must lie inside the caller's sub-id ranges, or be the count-1 self-map;
+ *     outer id 0 is never granted to a non-root caller, whatever the files say.
+ *  5. /etc/subuid and /etc/subgid are used only if they are regular, root-owned and not
+ *     group/world-writable; an NSS subid source other than files is used through libsubid,
+ *     dlopen()ed only then, and a failure there refuses: there is no fallback to the files.
+ *  6. The capability is effective only around openat(uid_map|gid_map) + one write() of the whole
+ *     map, then all capabilities are dropped before logging and exit.
+ *  7. newgidmap: if no gid range came from the sub-id source, setgroups is set to "deny" before
+ *     the gid map is written (CVE-2018-7169). */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <pwd.h>
+#include <shadow/subid.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "core.h"
+#include "idmap.h"
+#include "log.h"
+#include "number.h"
+#include "priv.h"
+#include "range.h"
+#include "subfile.h"
+#include "util.h"
+
+#define SUBUID_PATH "/etc/subuid"
+#define SUBGID_PATH "/etc/subgid"
+#define LOGIN_DEFS_PATH "/etc/login.defs"
+#define NSSWITCH_PATH "/etc/nsswitch.conf"
+/* A sub-id file larger than this is refused rather than read (1,000,000 lines are ~30 MB). */
+#define SUBID_FILE_MAX (512u << 20)
+#define SMALL_CONF_MAX (4u << 20)
+
+static void ensure_std_fds(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		int n;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* The lowest free number is fd itself, so this fills exactly the hole. */
+		n = open("/dev/null", O_RDWR | O_NOCTTY);
+		if (n != fd)
+			abort(); /* cannot even report: stderr is what is missing */
+	}
+}
+
+static void close_other_fds(int keep)
+{
+	/* close_range(2) since Linux 5.9; on older kernels the inherited descriptors stay, harmless
+	 * as every descriptor we open is O_CLOEXEC and we exec nothing. */
+	if (keep < 3) {
+		(void)syscall(SYS_close_range, 3U, ~0U, 0U);
+	} else {
+		if (keep > 3)
+			(void)syscall(SYS_close_range, 3U, (unsigned)keep - 1, 0U);
+		(void)syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0U);
+	}
+}
+
+/* Open a file inside the /proc/PID directory without following symlinks or crossing a mount:
+ * a bind mount over /proc/PID/uid_map in the caller's own mount namespace (reachable through an
+ * fd:N it hands us) must not redirect our privileged write. */
+static int open_in_proc(int dirfd, const char *name, int flags)
+{
+	struct open_how how = {
+		.flags = (unsigned)(flags | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY),
+		.resolve = RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH,
+	};
+	struct stat dst, fst;
+	int fd = (int)syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
+
+	if (fd >= 0 || errno != ENOSYS)
+		return fd;
+	/* Linux < 5.6: openat, then prove the file is on the directory's filesystem. */
+	fd = openat(dirfd, name, flags | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0)
+		return -1;
+	if (fstat(dirfd, &dst) < 0 || fstat(fd, &fst) < 0 || dst.st_dev != fst.st_dev) {
+		(void)close(fd);
+		errno = EXDEV;
+		return -1;
+	}
+	return fd;
+}
+
+static bool is_procfs(int fd)
+{
+	struct statfs sfs;
+
+	return fstatfs(fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
+}
+
+/* The target: "PID" (decimal, 1..INT_MAX) or "fd:N" (a descriptor the caller passed us). */
+struct target {
+	int dirfd;
+	int pid;       /* the pid form, or 0 */
+	int passed_fd; /* N of fd:N, or -1 */
+	char label[32]; /* "pid 1234" or "fd:5" for messages */
+};
+
+static void parse_target(const char *arg, struct target *t)
+{
+	uint32_t v;
+	char clean[64];
+
+	t->dirfd = -1;
+	t->pid = 0;
+	t->passed_fd = -1;
+	sanitize(arg, clean, sizeof(clean));
+	if (strncmp(arg, "fd:", 3) == 0) {
+		if (subid_parse_u32_str(arg + 3, &v) < 0 || v > INT32_MAX)
+			die_usage("the target must be a process id or fd:N with N a plain decimal number");
+		t->passed_fd = (int)v;
+		snprintf(t->label, sizeof(t->label), "fd:%u", (unsigned)v);
+		return;
+	}
+	if (subid_parse_u32_str(arg, &v) < 0 || v == 0 || v > INT32_MAX) {
+		char msg[192];
+
+		snprintf(msg, sizeof(msg), "invalid target '%s': a process id is a plain decimal number from 1 to 2147483647",
+			 clean);
+		die_usage(msg);
+	}
+	t->pid = (int)v;
+	snprintf(t->label, sizeof(t->label), "%u", (unsigned)v);
+}
+
+static void open_target(struct target *t)
+{
+	struct stat st;
+
+	if (t->passed_fd >= 0) {
+		int fd = t->passed_fd;
+
+		/* Prove it is a procfs /proc/PID (or /proc/PID/task/TID) directory: on procfs, a
+		 * directory, holding a uid_map that is itself on the same procfs. Shadow's check compares
+		 * with /proc/self/uid_map; ours also accepts a procfs of another pid namespace. */
+		if (fcntl(fd, F_GETFD) < 0)
+			die_errno(errno, "target fd:%d is not an open descriptor", fd);
+		if (fstat(fd, &st) < 0)
+			die_errno(errno, "cannot stat target fd:%d", fd);
+		if (!S_ISDIR(st.st_mode) || !is_procfs(fd))
+			die("target fd:%d is not a /proc/PID directory on procfs", fd);
+		{
+			_cleanup_close_ int probe = open_in_proc(fd, "uid_map", O_RDONLY);
+
+			if (probe < 0 || !is_procfs(probe))
+				die("target fd:%d is not a /proc/PID directory (it has no uid_map of its own)", fd);
+		}
+		t->dirfd = fd;
+		return;
+	} else {
+		char path[32];
+		int pid = t->pid;
+
+		snprintf(path, sizeof(path), "/proc/%d", pid);
+		t->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		if (t->dirfd < 0) {
+			if (errno == ENOENT)
+				die("target process %d does not exist", pid);
+			die_errno(errno, "cannot open %s", path);
+		}
+		if (!is_procfs(t->dirfd))
+			die("%s is not on procfs: is /proc mounted?", path);
+	}
+}
+
+/* Ownership: the target's /proc/PID directory must belong to the caller's real uid and gid, and
+ * (unless login.defs says GRANT_AUX_GROUP_SUBIDS yes) the caller's real gid must be its primary
+ * group, exactly shadow's rule. Root gets no bypass: it maps only root-owned processes. */
+static void check_owner(const struct target *t, uid_t uid, gid_t gid, const struct passwd *pw)
+{
+	struct stat st;
+
+	if (fstat(t->dirfd, &st) < 0)
+		die_errno(errno, "cannot stat target %s", t->label);
+	if (st.st_uid == uid && st.st_gid == gid && gid == pw->pw_gid)
+		return;
+	if (st.st_uid == uid && st.st_gid == gid) {
+		_cleanup_free_ char *defs = NULL;
+		size_t len;
+		enum conf_distrust why;
+
+		/* Read only when it can change the verdict; an untrusted login.defs grants nothing. */
+		if (conf_read_trusted(LOGIN_DEFS_PATH, 0, SMALL_CONF_MAX, &defs, &len, NULL, &why) == 0 &&
+		    logindefs_get_bool(defs, len, "GRANT_AUX_GROUP_SUBIDS"))
+			return;
+		die("target process %s is owned by a different user: your gid %u is not your primary group %u "
+		    "(GRANT_AUX_GROUP_SUBIDS is not set in " LOGIN_DEFS_PATH ")",
+		    t->label, (unsigned)gid, (unsigned)pw->pw_gid);
+	}
+	die("target process %s is owned by a different user: target uid %u gid %u, you are uid %u gid %u",
+	    t->label, (unsigned)st.st_uid, (unsigned)st.st_gid, (unsigned)uid, (unsigned)gid);
+}
+
+/* Refuse early, with a clear reason, what the kernel would refuse with a bare EPERM. */
+static void check_target_state(const struct target *t, const char *map_name)
+{
+	_cleanup_close_ int fd = -1;
+	char buf[8];
+	ssize_t n;
+	struct stat self, other;
+
+	if (fstatat(t->dirfd, "ns/user", &other, 0) < 0) {
+		if (errno == ESRCH || errno == ENOENT)
+			die("target process %s has exited", t->label);
+		/* Not readable (e.g. a non-dumpable target): leave the verdict to the kernel. */
+	} else if (stat("/proc/self/ns/user", &self) == 0 && self.st_dev == other.st_dev && self.st_ino == other.st_ino) {
+		die("target process %s is not in a new user namespace (it shares ours): run it under unshare -U first",
+		    t->label);
+	}
+	fd = open_in_proc(t->dirfd, map_name, O_RDONLY);
+	if (fd < 0) {
+		if (errno == ESRCH || errno == ENOENT)
+			die("target process %s has exited", t->label);
+		die_errno(errno, "cannot open %s of target %s", map_name, t->label);
+	}
+	n = read(fd, buf, sizeof(buf));
+	if (n > 0)
+		die("the %s of target process %s is already written; a map can be written only once", map_name, t->label);
+}
+
+/* Ranges of the caller from the NSS subid source named in nsswitch.conf, through libsubid.
+ * libsubid itself falls back to the files when its plugin fails to load: we refuse instead, by
+ * loading the plugin ourselves first and checking what libsubid needs from it. */
+static int nss_ranges(const char *source, enum idmap_kind kind, const char *user, struct idrange **ret,
+		      size_t *ret_n)
+{
+	__typeof__(&subid_get_uid_ranges) get;
+	char plugin[80], clean[64];
+	void *ph, *lib;
+	struct subid_range *r = NULL;
+	int n;
+	struct idrange *v;
+	size_t nv = 0;
+
+	sanitize(source, clean, sizeof(clean));
+	if (strlen(source) > 50 || strchr(source, '/'))
+		die("subid source '%s' in " NSSWITCH_PATH " is not a valid module name", clean);
+	snprintf(plugin, sizeof(plugin), "libsubid_%s.so", source);
+	ph = dlopen(plugin, RTLD_NOW | RTLD_LOCAL);
+	if (!ph)
+		die("subid source '%s' in " NSSWITCH_PATH ": cannot load %s (%s); refusing rather than falling back to "
+		    "the files", clean, plugin, dlerror());
+	if (!dlsym(ph, "shadow_subid_has_range") || !dlsym(ph, "shadow_subid_list_owner_ranges") ||
+	    !dlsym(ph, "shadow_subid_find_subid_owners"))
+		die("subid source '%s': %s lacks the shadow_subid_* functions libsubid needs; refusing", clean, plugin);
+	lib = dlopen(LIBSUBID_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!lib)
+		die("subid source '%s' in " NSSWITCH_PATH " needs " LIBSUBID_SONAME ": %s", clean, dlerror());
+	get = (__typeof__(get))dlsym(lib, kind == IDMAP_UID ? "subid_get_uid_ranges" : "subid_get_gid_ranges");
+	if (!get)
+		die("%s has no subid_get_%cid_ranges", LIBSUBID_SONAME, kind == IDMAP_UID ? 'u' : 'g');
+	n = get(user, &r);
+	if (n < 0)
+		die("subid source '%s' failed to list the %cid ranges of %s", clean, kind == IDMAP_UID ? 'u' : 'g', user);
+	v = n > 0 ? calloc((size_t)n, sizeof(*v)) : NULL;
+	if (n > 0 && !v)
+		die_errno(ENOMEM, "cannot read ranges");
+	for (int i = 0; i < n; i++)
+		/* A directory can hand back anything: keep only ranges valid by the kernel's rule. */
+		if (idrange_valid(r[i].start, r[i].count) && r[i].start <= UINT32_MAX && r[i].count <= UINT32_MAX)
+			v[nv++] = (struct idrange){ (uint32_t)r[i].start, (uint32_t)r[i].count };
+	free(r);
+	*ret = v;
+	*ret_n = nv;
+	/* The libraries stay loaded until exit: libsubid registers an atexit handler. */
+	return 0;
+}
+
+struct source {
+	char name[64];            /* "files" or the NSS source */
+	const char *path;         /* the file, for "files" */
+	struct subfile_summary summary;
+};
+
+static void caller_ranges(enum idmap_kind kind, const char *user, uid_t uid, struct idrange **ret, size_t *ret_n,
+			  struct source *src)
+{
+	_cleanup_free_ char *nss = NULL, *buf = NULL;
+	size_t len;
+	enum conf_distrust why;
+	int r;
+
+	src->path = kind == IDMAP_UID ? SUBUID_PATH : SUBGID_PATH;
+	strcpy(src->name, "files");
+	r = conf_read_trusted(NSSWITCH_PATH, 0, SMALL_CONF_MAX, &nss, &len, NULL, &why);
+	if (r == 0) {
+		if (nsswitch_subid_source(nss, len, src->name, sizeof(src->name)) < 0)
+			die(NSSWITCH_PATH ": the subid: source name is too long");
+	} else if (r == -EPERM) {
+		die(NSSWITCH_PATH " %s; refusing to trust it", conf_distrust_str(why));
+	} else if (r != -ENOENT) {
+		die_errno(-r, "cannot read " NSSWITCH_PATH);
+	}
+	if (strcmp(src->name, "files") != 0) {
+		(void)nss_ranges(src->name, kind, user, ret, ret_n);
+		return;
+	}
+
+	/* Ids are matched by login name or numeric uid; newgidmap matches /etc/subgid owners by the
+	 * user too (as shadow does), not by group. */
+	r = conf_read_trusted(src->path, CONF_NOFOLLOW, SUBID_FILE_MAX, &buf, &len, NULL, &why);
+	if (r == -ELOOP)
+		die("%s is a symbolic link; refusing it (a sub-id file must be a regular root-owned file)", src->path);
+	if (r == -ENOENT)
+		die("%s does not exist: no subordinate ids are configured (see subid-check, or usermod --add-sub%cids)",
+		    src->path, kind == IDMAP_UID ? 'u' : 'g');
+	if (r == -EPERM)
+		die("%s %s; refusing to use it (it must be a regular file owned by root, not writable by group or others)",
+		    src->path, conf_distrust_str(why));
+	if (r < 0)
+		die_errno(-r, "cannot read %s", src->path);
+	if (subfile_collect(buf, len, user, uid, ret, ret_n, &src->summary) < 0)
+		die_errno(ENOMEM, "cannot read %s", src->path);
+}
+
+static void describe_bad_lines(const struct source *src, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	if (src->summary.bad > 0)
+		snprintf(buf, size, " (%s has %lu malformed line%s, the first at line %lu: %s)", src->path,
+			 src->summary.bad, src->summary.bad == 1 ? "" : "s", src->summary.first_bad,
+			 subfile_reason_str(src->summary.first_bad_reason));
+}
+
+static void write_setgroups_deny(const struct target *t)
+{
+	_cleanup_close_ int fd = open_in_proc(t->dirfd, "setgroups", O_RDWR);
+	char buf[8] = { 0 };
+	ssize_t n;
+
+	if (fd < 0) {
+		if (errno == ENOENT) {
+			warn("the kernel does not support setgroups restrictions (no /proc/PID/setgroups)");
+			return;
+		}
+		die_errno(errno, "cannot open setgroups of target %s", t->label);
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n < 0)
+		die_errno(errno, "cannot read setgroups of target %s", t->label);
+	if (strncmp(buf, "deny\n", 5) == 0)
+		return;
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		die_errno(errno, "cannot seek setgroups of target %s", t->label);
+	if (write(fd, "deny\n", 5) != 5)
+		die_errno(errno, "cannot write deny to setgroups of target %s", t->label);
+}
+
+int newidmap_main(enum idmap_kind kind, int argc, char **argv)
+{
+	const char *map_name = kind == IDMAP_UID ? "uid_map" : "gid_map";
+	const char *kname = kind == IDMAP_UID ? "uid" : "gid";
+	cap_value_t cap = kind == IDMAP_UID ? CAP_SETUID : CAP_SETGID;
+	struct idmap_extent ext[IDMAP_MAX_EXTENTS];
+	struct idmap_error ierr;
+	struct target t;
+	struct source src = { 0 };
+	_cleanup_free_ struct idrange *ranges = NULL;
+	size_t n_ext = 0, n_ranges = 0, text_len;
+	bool any_from_source = false, maps_root = false;
+	uid_t uid;
+	gid_t gid;
+	struct passwd *pw;
+	char user[256], text[4096 + 1], msg[512], target_clean[64];
+	_cleanup_close_ int mapfd = -1;
+	long page;
+	ssize_t w;
+	int r;
+
+	ensure_std_fds();
+	log_ctx.prog = kind == IDMAP_UID ? "newuidmap" : "newgidmap";
+	log_ctx.map = kname;
+	log_ctx.uid = uid = getuid();
+	gid = getgid();
+	priv_init(log_ctx.prog, cap);
+	/* Nothing below consults the environment; clear it so no library does either. */
+	(void)clearenv();
+
+	if (argc < 2)
+		die_usage("no target process given");
+	sanitize(argv[1], target_clean, sizeof(target_clean));
+	log_ctx.target = target_clean;
+	log_set_ranges(argc - 2, argv + 2);
+	parse_target(argv[1], &t);
+	close_other_fds(t.passed_fd);
+
+	r = idmap_parse_args((size_t)(argc - 2), argv + 2, ext, &n_ext, &ierr);
+	if (r < 0) {
+		idmap_describe(&ierr, kname, argv + 2, ext, msg, sizeof(msg));
+		if (ierr.reason == IDMAP_E_NO_EXTENTS || ierr.reason == IDMAP_E_ARGC)
+			die_usage(msg);
+		die("%s", msg);
+	}
+	for (size_t i = 0; i < n_ext; i++)
+		maps_root |= ext[i].outer == 0;
+
+	errno = 0;
+	pw = getpwuid(uid);
+	if (!pw)
+		die("cannot determine your user name (uid %u is not in the user database)", (unsigned)uid);
+	if (strlen(pw->pw_name) >= sizeof(user))
+		die("your user name is too long");
+	strcpy(user, pw->pw_name);
+	log_ctx.user = user;
+
+	open_target(&t);
+	check_owner(&t, uid, gid, pw);
+	check_target_state(&t, map_name);
+
+	caller_ranges(kind, user, uid, &ranges, &n_ranges, &src);
+
+	for (size_t i = 0; i < n_ext; i++) {
+		const struct idmap_extent *e = &ext[i];
+		char bad[256];
+
+		/* A mapped host root is a path to host root: never for an unprivileged caller. */
+		if (e->outer == 0 && uid != 0)
+			die("%s range %zu (%u %u %u) maps host %s 0: refused for a non-root caller, whatever %s says",
+			    kname, i + 1, e->inner, e->outer, e->count, kname, src.path ? src.path : "the sub-id source");
+		if (idrange_covers(ranges, n_ranges, e->outer, e->count)) {
+			any_from_source = true;
+			continue;
+		}
+		/* The count-1 self-map needs no entry (newuidmap: the real uid; newgidmap: the real gid). */
+		if (e->count == 1 && e->outer == (kind == IDMAP_UID ? uid : gid))
+			continue;
+		describe_bad_lines(&src, bad, sizeof(bad));
+		if (strcmp(src.name, "files") == 0)
+			die("%s range %zu (%u %u %u): host %ss %u-%llu are not all in %s's ranges in %s%s", kname, i + 1,
+			    e->inner, e->outer, e->count, kname, e->outer, (unsigned long long)e->outer + e->count - 1,
+			    user, src.path, bad);
+		die("%s range %zu (%u %u %u): host %ss %u-%llu are not all in %s's ranges from subid source '%s'",
+		    kname, i + 1, e->inner, e->outer, e->count, kname, e->outer,
+		    (unsigned long long)e->outer + e->count - 1, user, src.name);
+	}
+
+	page = sysconf(_SC_PAGESIZE);
+	if (page <= 0 || page > (long)sizeof(text) - 1)
+		page = sizeof(text) - 1;
+	if (idmap_format(ext, n_ext, (size_t)page, text, &text_len, &ierr) < 0) {
+		idmap_describe(&ierr, kname, argv + 2, ext, msg, sizeof(msg));
+		die("%s", msg);
+	}
+
+	if (kind == IDMAP_GID && !any_from_source)
+		write_setgroups_deny(&t);
+	if (!(maps_root && uid == 0))
+		priv_forget_setfcap();
+
+	/* The one privileged step: the capability is effective from the open (the kernel checks the
+	 * opener's credentials) through the single write, and all capabilities go right after. */
+	{
+		cap_value_t eff[2] = { cap, CAP_SETFCAP };
+		int neff = maps_root && uid == 0 ? 2 : 1;
+		bool have = priv_have(cap);
+		int saved;
+
+		if (have && (r = priv_set_effective(eff, neff)) < 0)
+			die_errno(-r, "cannot raise %s", cap == CAP_SETUID ? "cap_setuid" : "cap_setgid");
+		mapfd = open_in_proc(t.dirfd, map_name, O_WRONLY);
+		saved = errno;
+		w = mapfd >= 0 ? write(mapfd, text, text_len) : -1;
+		if (mapfd >= 0)
+			saved = errno;
+		priv_drop_all();
+		if (mapfd < 0) {
+			if (saved == ESRCH || saved == ENOENT)
+				die("target process %s has exited", t.label);
+			die_errno(saved, "open of %s failed", map_name);
+		}
+		if (w != (ssize_t)text_len) {
+			if (w < 0 && saved == EPERM && !have)
+				die("write to %s failed: Operation not permitted (%s does not hold %s: install it with "
+				    "setcap %s=ep)", map_name, log_ctx.prog, cap == CAP_SETUID ? "cap_setuid" : "cap_setgid",
+				    cap == CAP_SETUID ? "cap_setuid" : "cap_setgid");
+			if (w < 0)
+				die_errno(saved, "write to %s failed", map_name);
+			die("write to %s failed: short write", map_name);
+		}
+	}
+	if (close(TAKE_FD(mapfd)) < 0 && errno != EINTR)
+		die_errno(errno, "closing %s failed", map_name);
+	log_granted();
+	return EXIT_SUCCESS;
+}

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * Reporting. Invariants: every refusal goes through die*(), which always writes one stderr line and
+ * one syslog line before exit(1); user-controlled values are sanitized before they reach either;
+ * the audit record is sent only with CAP_AUDIT_WRITE permitted, raised just around the send. */
+#include <errno.h>
+#include <libaudit.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "priv.h"
+
+struct log_ctx log_ctx;
+
+void sanitize(const char *s, char *buf, size_t size)
+{
+	size_t o = 0;
+
+	if (size == 0)
+		return;
+	for (; s && *s && o + 1 < size; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+			buf[o++] = (char)c;
+		} else {
+			if (o + 5 >= size)
+				break;
+			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", c);
+		}
+	}
+	buf[o] = '\0';
+}
+
+void log_set_ranges(int n, char *const *args)
+{
+	size_t o = 0;
+
+	log_ctx.ranges[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		char arg[24];
+		int w;
+
+		sanitize(args[i], arg, sizeof(arg));
+		w = snprintf(log_ctx.ranges + o, sizeof(log_ctx.ranges) - o, "%s%s", arg,
+			     i + 1 == n ? "" : (i % 3 == 2 ? "," : ":"));
+		if (w < 0 || (size_t)w >= sizeof(log_ctx.ranges) - o) {
+			/* Cut on overflow and say so. */
+			strcpy(log_ctx.ranges + sizeof(log_ctx.ranges) - 4, "...");
+			return;
+		}
+		o += (size_t)w;
+	}
+}
+
+static void audit(const char *what, const char *reason, int result)
+{
+	char msg[768];
+	int fd;
+	cap_value_t c = CAP_AUDIT_WRITE;
+
+	if (!log_ctx.audit_cap)
+		return;
+	fd = audit_open();
+	if (fd < 0)
+		return; /* no audit in this kernel */
+	snprintf(msg, sizeof(msg), "op=%s map=%s target=%s ranges=\"%s\"%s%s%s", what, log_ctx.map,
+		 log_ctx.target ? log_ctx.target : "?", log_ctx.ranges, reason ? " reason=\"" : "",
+		 reason ? reason : "", reason ? "\"" : "");
+	if (priv_set_effective(&c, 1) == 0) {
+		(void)audit_log_user_message(fd, AUDIT_TRUSTED_APP, msg, NULL, NULL, NULL, result);
+		(void)priv_set_effective(NULL, 0);
+	}
+	audit_close(fd);
+}
+
+static void syslog_fields(int prio, const char *action, const char *reason)
+{
+	openlog(log_ctx.prog, LOG_PID, LOG_AUTHPRIV);
+	syslog(prio, "action=%s map=%s caller_uid=%u caller=%s target=%s ranges=\"%s\"%s%s%s", action,
+	       log_ctx.map, (unsigned)log_ctx.uid, log_ctx.user ? log_ctx.user : "?",
+	       log_ctx.target ? log_ctx.target : "?", log_ctx.ranges, reason ? " reason=\"" : "",
+	       reason ? reason : "", reason ? "\"" : "");
+	closelog();
+}
+
+static noreturn void refuse(const char *msg, bool usage)
+{
+	char clean[600];
+
+	fprintf(stderr, "%s: %s\n", log_ctx.prog, msg);
+	if (usage)
+		fprintf(stderr, "usage: %s <pid>|fd:<pidfd> <inner> <outer> <count> [<inner> <outer> <count>]...\n",
+			log_ctx.prog);
+	sanitize(msg, clean, sizeof(clean));
+	syslog_fields(LOG_NOTICE, "refuse", clean);
+	audit("refuse", clean, 0);
+	exit(EXIT_FAILURE);
+}
+
+noreturn void die(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	refuse(msg, false);
+}
+
+noreturn void die_errno(int err, const char *fmt, ...)
+{
+	char msg[512];
+	size_t n;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	n = strlen(msg);
+	snprintf(msg + n, sizeof(msg) - n, ": %s", strerror(err));
+	refuse(msg, false);
+}
+
+noreturn void die_usage(const char *why)
+{
+	refuse(why, true);
+}
+
+void log_granted(void)
+{
+	syslog_fields(LOG_INFO, "map", NULL);
+	audit("map", NULL, 1);
+}
+
+void warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: warning: ", log_ctx.prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * The /etc/subuid and /etc/subgid format: one "owner:start:count" entry per line.
+ *
+ * The parser works on a caller-owned buffer (the whole file) in one pass and never allocates per
+ * line: a line is described by pointers into the buffer. Blank lines, comment lines ('#' first)
+ * and malformed lines are reported with their line number and skipped; a bad line never hides the
+ * valid ones. Arbitrary bytes (NUL included), CRLF endings, very long lines and a last line without
+ * a newline are all handled. */
+#ifndef SUBID_SUBFILE_H
+#define SUBID_SUBFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "range.h"
+
+enum subfile_kind {
+	SUBFILE_ENTRY,   /* a valid entry: owner, start, count are set */
+	SUBFILE_BLANK,   /* empty line */
+	SUBFILE_COMMENT, /* first byte '#' */
+	SUBFILE_BAD,     /* malformed: reason says why */
+};
+
+enum subfile_reason {
+	SUBFILE_OK = 0,
+	SUBFILE_E_FIELDS,      /* not exactly three ':'-separated fields */
+	SUBFILE_E_OWNER,       /* empty owner */
+	SUBFILE_E_OWNER_BYTES, /* NUL or control byte in the owner */
+	SUBFILE_E_START,       /* start is not a plain decimal number */
+	SUBFILE_E_START_RANGE, /* start above 4294967295 */
+	SUBFILE_E_COUNT,       /* count is not a plain decimal number */
+	SUBFILE_E_COUNT_RANGE, /* count above 4294967295 */
+	SUBFILE_E_ZERO_COUNT,  /* count is 0 */
+	SUBFILE_E_OVERFLOW,    /* start + count reaches 4294967295 */
+	SUBFILE_E_CR,          /* line ends in a carriage return (CRLF file) */
+	SUBFILE__MAX
+};
+
+struct subfile_line {
+	unsigned long lineno; /* 1-based */
+	enum subfile_kind kind;
+	enum subfile_reason reason; /* SUBFILE_OK unless kind == SUBFILE_BAD */
+	const char *text;           /* the raw line, without its '\n' (not NUL-terminated) */
+	size_t len;
+	const char *owner; /* SUBFILE_ENTRY only: points into text */
+	size_t owner_len;
+	uint32_t start;
+	uint32_t count;
+};
+
+struct subfile_iter {
+	const char *pos;
+	const char *end;
+	unsigned long lineno;
+};
+
+void subfile_iter_init(struct subfile_iter *it, const char *buf, size_t len);
+
+/* Describe the next line in *ret. Returns false at the end of the buffer. */
+bool subfile_next(struct subfile_iter *it, struct subfile_line *ret);
+
+/* Parse one line (without its '\n') into *ret; lineno is copied as given. */
+void subfile_parse_line(const char *text, size_t len, unsigned long lineno, struct subfile_line *ret);
+
+/* A short English description of a reason, e.g. "count is 0". Never NULL. */
+const char *subfile_reason_str(enum subfile_reason reason);
+
+/* Whether an entry's owner names this user: the same login name byte for byte, or all digits
+ * equal to uid under the strict number grammar (so "01000" is not uid 1000). name may be NULL. */
+bool subfile_owner_matches(const char *owner, size_t owner_len, const char *name, uint32_t uid);
+
+struct subfile_summary {
+	unsigned long lines;      /* lines seen */
+	unsigned long entries;    /* valid entries of any owner */
+	unsigned long bad;        /* malformed lines */
+	unsigned long first_bad;  /* line number of the first malformed line, 0 if none */
+	enum subfile_reason first_bad_reason;
+};
+
+/* Collect the ranges of one owner (see subfile_owner_matches) from a whole file in one pass.
+ * On success *ret (free() it) holds *ret_n ranges in file order, NULL when there are none, and
+ * *ret_summary (may be NULL) counts the lines. Returns 0 or -ENOMEM; outputs untouched on error. */
+int subfile_collect(const char *buf, size_t len, const char *name, uint32_t uid,
+		    struct idrange **ret, size_t *ret_n, struct subfile_summary *ret_summary);
+
+#endif
