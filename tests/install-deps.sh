@@ -1,0 +1,11 @@
+#!/bin/sh
+# Install what building and testing newidmap needs on Debian 12 (run as root). One list, used by
+# the README's commands and by CI.
+set -eu
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends \
+	build-essential autoconf automake libtool pkg-config \
+	libcap-dev libcap2-bin libaudit-dev libsubid-dev check \
+	uidmap util-linux passwd login procps python3 strace valgrind shellcheck mandoc \
+	podman runc conmon crun busybox-static catatonit
