@@ -16,7 +16,8 @@
  *     group/world-writable; an NSS subid source other than files is used through libsubid,
  *     dlopen()ed only then, and a failure there refuses: there is no fallback to the files.
  *  6. The capability is effective only around openat(uid_map|gid_map) + one write() of the whole
- *     map, then all capabilities are dropped before logging and exit.
+ *     map; then everything is dropped but CAP_AUDIT_WRITE (when permitted, for the audit record),
+ *     and that goes too once the record is sent, before exit.
  *  7. newgidmap: if no gid range came from the sub-id source, setgroups is set to "deny" before
  *     the gid map is written (CVE-2018-7169). */
 #include <dlfcn.h>
@@ -385,7 +386,8 @@ int newidmap_main(enum idmap_kind kind, int argc, char **argv)
 	uid_t uid;
 	gid_t gid;
 	struct passwd *pw;
-	char user[256], text[4096 + 1], msg[512], target_clean[64];
+	char user[256], msg[512], target_clean[64];
+	_cleanup_free_ char *text = NULL;
 	_cleanup_close_ int mapfd = -1;
 	long page;
 	ssize_t w;
@@ -458,9 +460,13 @@ int newidmap_main(enum idmap_kind kind, int argc, char **argv)
 		    (unsigned long long)e->outer + e->count - 1, user, src.name);
 	}
 
+	/* The kernel's limit is its PAGE_SIZE: 4096 on x86, 64 KiB on some arm64 and ppc64 kernels. */
 	page = sysconf(_SC_PAGESIZE);
-	if (page <= 0 || page > (long)sizeof(text) - 1)
-		page = sizeof(text) - 1;
+	if (page < 4096 || page > (1L << 20))
+		page = 4096;
+	text = malloc((size_t)page);
+	if (!text)
+		die_errno(ENOMEM, "cannot format the %s map", kname);
 	if (idmap_format(ext, n_ext, (size_t)page, text, &text_len, &ierr) < 0) {
 		idmap_describe(&ierr, kname, argv + 2, ext, msg, sizeof(msg));
 		die("%s", msg);
@@ -486,7 +492,7 @@ int newidmap_main(enum idmap_kind kind, int argc, char **argv)
 		w = mapfd >= 0 ? write(mapfd, text, text_len) : -1;
 		if (mapfd >= 0)
 			saved = errno;
-		priv_drop_all();
+		priv_drop_privileged();
 		if (mapfd < 0) {
 			if (saved == ESRCH || saved == ENOENT)
 				die("target process %s has exited", t.label);

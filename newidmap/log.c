@@ -99,6 +99,7 @@ static noreturn void refuse(const char *msg, bool usage)
 	sanitize(msg, clean, sizeof(clean));
 	syslog_fields(LOG_NOTICE, "refuse", clean);
 	audit("refuse", clean, 0);
+	(void)priv_clear();
 	exit(EXIT_FAILURE);
 }
 
@@ -136,6 +137,8 @@ void log_granted(void)
 {
 	syslog_fields(LOG_INFO, "map", NULL);
 	audit("map", NULL, 1);
+	if (priv_clear() < 0)
+		die_errno(errno, "cannot drop capabilities");
 }
 
 void warn(const char *fmt, ...)

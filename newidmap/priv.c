@@ -9,6 +9,8 @@
  *    misinstalled binary and is refused;
  *  - from priv_init() on, the effective set is empty except inside priv_set_effective() pairs
  *    around the map open+write (and the audit send); the inheritable and ambient sets are empty;
+ *  - right after the write only CAP_AUDIT_WRITE may stay permitted, and the last log record
+ *    clears every set before exit (log.c);
  *  - the process is not dumpable, so the caller cannot ptrace it or read its memory while it
  *    holds a capability, and it sets no_new_privs (it never execs anything).
  * None of this is inside an #ifdef a build could lose: libcap is a hard dependency. */
@@ -126,12 +128,25 @@ int priv_set_effective(const cap_value_t *caps, int n)
 	return apply(caps, n);
 }
 
-void priv_drop_all(void)
+void priv_drop_privileged(void)
+{
+	int r;
+
+	keep[0] = CAP_AUDIT_WRITE;
+	nkeep = 1;
+	r = apply(NULL, 0);
+	if (r < 0)
+		die_errno(-r, "cannot drop capabilities");
+}
+
+int priv_clear(void)
 {
 	cap_t none = cap_init();
+	int r = 0;
 
 	if (!none || cap_set_proc(none) < 0)
-		die_errno(errno, "cannot drop capabilities");
+		r = -errno;
 	cap_free(none);
 	nkeep = 0;
+	return r;
 }

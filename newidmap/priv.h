@@ -20,7 +20,11 @@ bool priv_have(cap_value_t cap);
 /* Make exactly the given capabilities effective (n may be 0: lower all). Returns 0 or -errno. */
 int priv_set_effective(const cap_value_t *caps, int n);
 
-/* Clear the permitted and effective sets for good. Dies on failure. */
-void priv_drop_all(void);
+/* After the map write: keep nothing but CAP_AUDIT_WRITE (if permitted, for the audit record),
+ * nothing effective. Dies on failure. */
+void priv_drop_privileged(void);
+
+/* Clear every set for good; returns 0 or -errno (used on the way out, after the last record). */
+int priv_clear(void);
 
 #endif
