@@ -27,6 +27,7 @@
 #include <linux/openat2.h>
 #include <pwd.h>
 #include <shadow/subid.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +51,7 @@
 #define LOGIN_DEFS_PATH "/etc/login.defs"
 #define NSSWITCH_PATH "/etc/nsswitch.conf"
 /* A sub-id file larger than this is refused rather than read (1,000,000 lines are ~30 MB). */
-#define SUBID_FILE_MAX (512u << 20)
+#define SUBID_FILE_MAX (512u << 20) /* for the full parse that explains a refusal */
 #define SMALL_CONF_MAX (4u << 20)
 
 static void ensure_std_fds(void)
@@ -294,17 +295,18 @@ static int nss_ranges(const char *source, enum idmap_kind kind, const char *user
 struct source {
 	char name[64];            /* "files" or the NSS source */
 	const char *path;         /* the file, for "files" */
-	struct subfile_summary summary;
+	int fd;                   /* the file, open, for "files"; else -1 */
 };
 
 static void caller_ranges(enum idmap_kind kind, const char *user, uid_t uid, struct idrange **ret, size_t *ret_n,
 			  struct source *src)
 {
-	_cleanup_free_ char *nss = NULL, *buf = NULL;
+	_cleanup_free_ char *nss = NULL;
 	size_t len;
 	enum conf_distrust why;
 	int r;
 
+	src->fd = -1;
 	src->path = kind == IDMAP_UID ? SUBUID_PATH : SUBGID_PATH;
 	strcpy(src->name, "files");
 	r = conf_read_trusted(NSSWITCH_PATH, 0, SMALL_CONF_MAX, &nss, &len, NULL, &why);
@@ -322,8 +324,10 @@ static void caller_ranges(enum idmap_kind kind, const char *user, uid_t uid, str
 	}
 
 	/* Ids are matched by login name or numeric uid; newgidmap matches /etc/subgid owners by the
-	 * user too (as shadow does), not by group. */
-	r = conf_read_trusted(src->path, CONF_NOFOLLOW, SUBID_FILE_MAX, &buf, &len, NULL, &why);
+	 * user too (as shadow does), not by group. Only the lines that can be the caller's are parsed
+	 * (subfile_collect_fd); the whole file is parsed only to explain a refusal. */
+	src->fd = conf_open_trusted(src->path, CONF_NOFOLLOW, SIZE_MAX, NULL, &why);
+	r = src->fd;
 	if (r == -ELOOP)
 		die("%s is a symbolic link; refusing it (a sub-id file must be a regular root-owned file)", src->path);
 	if (r == -ENOENT)
@@ -333,18 +337,27 @@ static void caller_ranges(enum idmap_kind kind, const char *user, uid_t uid, str
 		die("%s %s; refusing to use it (it must be a regular file owned by root, not writable by group or others)",
 		    src->path, conf_distrust_str(why));
 	if (r < 0)
+		die_errno(-r, "cannot open %s", src->path);
+	r = subfile_collect_fd(src->fd, user, uid, ret, ret_n);
+	if (r < 0)
 		die_errno(-r, "cannot read %s", src->path);
-	if (subfile_collect(buf, len, user, uid, ret, ret_n, &src->summary) < 0)
-		die_errno(ENOMEM, "cannot read %s", src->path);
 }
 
-static void describe_bad_lines(const struct source *src, char *buf, size_t size)
+/* For a refusal message: a note on malformed lines, from one full parse of the file. */
+static void describe_bad_lines(const struct source *src, const char *user, uid_t uid, char *buf, size_t size)
 {
+	_cleanup_free_ char *text = NULL;
+	_cleanup_free_ struct idrange *r = NULL;
+	struct subfile_summary sum;
+	size_t len, n;
+
 	buf[0] = '\0';
-	if (src->summary.bad > 0)
-		snprintf(buf, size, " (%s has %lu malformed line%s, the first at line %lu: %s)", src->path,
-			 src->summary.bad, src->summary.bad == 1 ? "" : "s", src->summary.first_bad,
-			 subfile_reason_str(src->summary.first_bad_reason));
+	if (src->fd < 0 || lseek(src->fd, 0, SEEK_SET) < 0 || conf_read_fd(src->fd, SUBID_FILE_MAX, &text, &len) < 0 ||
+	    subfile_collect(text, len, user, uid, &r, &n, &sum) < 0)
+		return;
+	if (sum.bad > 0)
+		snprintf(buf, size, " (%s has %lu malformed line%s, the first at line %lu: %s)", src->path, sum.bad,
+			 sum.bad == 1 ? "" : "s", sum.first_bad, subfile_reason_str(sum.first_bad_reason));
 }
 
 static void write_setgroups_deny(const struct target *t)
@@ -379,7 +392,7 @@ int newidmap_main(enum idmap_kind kind, int argc, char **argv)
 	struct idmap_extent ext[IDMAP_MAX_EXTENTS];
 	struct idmap_error ierr;
 	struct target t;
-	struct source src = { 0 };
+	struct source src = { .fd = -1 };
 	_cleanup_free_ struct idrange *ranges = NULL;
 	size_t n_ext = 0, n_ranges = 0, text_len;
 	bool any_from_source = false, maps_root = false;
@@ -450,7 +463,7 @@ int newidmap_main(enum idmap_kind kind, int argc, char **argv)
 		/* The count-1 self-map needs no entry (newuidmap: the real uid; newgidmap: the real gid). */
 		if (e->count == 1 && e->outer == (kind == IDMAP_UID ? uid : gid))
 			continue;
-		describe_bad_lines(&src, bad, sizeof(bad));
+		describe_bad_lines(&src, user, uid, bad, sizeof(bad));
 		if (strcmp(src.name, "files") == 0)
 			die("%s range %zu (%u %u %u): host %ss %u-%llu are not all in %s's ranges in %s%s", kname, i + 1,
 			    e->inner, e->outer, e->count, kname, e->outer, (unsigned long long)e->outer + e->count - 1,
@@ -474,14 +487,15 @@ int newidmap_main(enum idmap_kind kind, int argc, char **argv)
 
 	if (kind == IDMAP_GID && !any_from_source)
 		write_setgroups_deny(&t);
-	if (!(maps_root && uid == 0))
+	/* CAP_SETFCAP: only a root caller mapping host uid 0 needs it (Linux >= 5.12). */
+	if (!(kind == IDMAP_UID && maps_root && uid == 0))
 		priv_forget_setfcap();
 
 	/* The one privileged step: the capability is effective from the open (the kernel checks the
 	 * opener's credentials) through the single write, and all capabilities go right after. */
 	{
 		cap_value_t eff[2] = { cap, CAP_SETFCAP };
-		int neff = maps_root && uid == 0 ? 2 : 1;
+		int neff = kind == IDMAP_UID && maps_root && uid == 0 ? 2 : 1;
 		bool have = priv_have(cap);
 		int saved;
 

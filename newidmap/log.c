@@ -92,11 +92,12 @@ static noreturn void refuse(const char *msg, bool usage)
 {
 	char clean[600];
 
-	fprintf(stderr, "%s: %s\n", log_ctx.prog, msg);
+	/* The message quotes the caller's arguments: escape control bytes for the terminal too. */
+	sanitize(msg, clean, sizeof(clean));
+	fprintf(stderr, "%s: %s\n", log_ctx.prog, clean);
 	if (usage)
 		fprintf(stderr, "usage: %s <pid>|fd:<pidfd> <inner> <outer> <count> [<inner> <outer> <count>]...\n",
 			log_ctx.prog);
-	sanitize(msg, clean, sizeof(clean));
 	syslog_fields(LOG_NOTICE, "refuse", clean);
 	audit("refuse", clean, 0);
 	(void)priv_clear();

@@ -25,13 +25,11 @@ const char *conf_distrust_str(enum conf_distrust why)
 	return "is not trusted";
 }
 
-int conf_read_trusted(const char *path, int flags, size_t max_size, char **ret, size_t *ret_len,
-		      struct stat *ret_st, enum conf_distrust *ret_why)
+int conf_open_trusted(const char *path, int flags, size_t max_size, struct stat *ret_st,
+		      enum conf_distrust *ret_why)
 {
 	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *buf = NULL;
 	struct stat st;
-	size_t len = 0, size;
 
 	*ret_why = CONF_TRUSTED;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | ((flags & CONF_NOFOLLOW) ? O_NOFOLLOW : 0));
@@ -49,10 +47,22 @@ int conf_read_trusted(const char *path, int flags, size_t max_size, char **ret, 
 		*ret_why = CONF_TOO_LARGE;
 	if (*ret_why != CONF_TRUSTED)
 		return -EPERM;
+	if (ret_st)
+		*ret_st = st;
+	return TAKE_FD(fd);
+}
+
+int conf_read_fd(int fd, size_t max_size, char **ret, size_t *ret_len)
+{
+	_cleanup_free_ char *buf = NULL;
+	struct stat st;
+	size_t len = 0, size;
 
 	/* Read to EOF rather than trusting st_size: the file may change size under us (a writer that
 	 * renames a new file over it does not, one that truncates in place might). */
-	size = (size_t)st.st_size + 1;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	size = st.st_size > 0 && (uintmax_t)st.st_size < max_size ? (size_t)st.st_size + 1 : 4096;
 	buf = malloc(size + 1);
 	if (!buf)
 		return -ENOMEM;
@@ -62,10 +72,8 @@ int conf_read_trusted(const char *path, int flags, size_t max_size, char **ret, 
 		if (len == size) {
 			char *nb;
 
-			if (size > max_size) {
-				*ret_why = CONF_TOO_LARGE;
-				return -EPERM;
-			}
+			if (size > max_size)
+				return -EFBIG;
 			size = size * 2 > max_size + 1 ? max_size + 1 : size * 2;
 			nb = realloc(buf, size + 1);
 			if (!nb)
@@ -82,13 +90,31 @@ int conf_read_trusted(const char *path, int flags, size_t max_size, char **ret, 
 			break;
 		len += (size_t)n;
 	}
-	if (len > max_size) {
-		*ret_why = CONF_TOO_LARGE;
-		return -EPERM;
-	}
+	if (len > max_size)
+		return -EFBIG;
 	buf[len] = '\0';
 	*ret = TAKE_PTR(buf);
 	*ret_len = len;
+	return 0;
+}
+
+int conf_read_trusted(const char *path, int flags, size_t max_size, char **ret, size_t *ret_len,
+		      struct stat *ret_st, enum conf_distrust *ret_why)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	int r;
+
+	fd = conf_open_trusted(path, flags, max_size, &st, ret_why);
+	if (fd < 0)
+		return fd;
+	r = conf_read_fd(fd, max_size, ret, ret_len);
+	if (r == -EFBIG) {
+		*ret_why = CONF_TOO_LARGE;
+		return -EPERM;
+	}
+	if (r < 0)
+		return r;
 	if (ret_st)
 		*ret_st = st;
 	return 0;

@@ -30,6 +30,15 @@ int conf_read_trusted(const char *path, int flags, size_t max_size, char **ret, 
 
 const char *conf_distrust_str(enum conf_distrust why);
 
+/* The open and the checks of conf_read_trusted() without the read: returns an O_CLOEXEC
+ * descriptor, or -errno, or -EPERM with *ret_why (size is checked against max_size). */
+int conf_open_trusted(const char *path, int flags, size_t max_size, struct stat *ret_st,
+		      enum conf_distrust *ret_why);
+
+/* Read fd from its current offset to EOF into a malloc()ed NUL-terminated buffer, at most
+ * max_size bytes (-EFBIG beyond). */
+int conf_read_fd(int fd, size_t max_size, char **ret, size_t *ret_len);
+
 /* login.defs: find "KEY value" (white-space separated, '#' comments). Returns true and points
  * ret_val and ret_len at the value inside buf when the key is present with a value. The last
  * occurrence wins, as in shadow's getdef. */

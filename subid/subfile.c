@@ -8,8 +8,11 @@
  *    handed a wrapping range;
  *  - any malformed line is reported and skipped, never fatal to the rest of the file. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "number.h"
 #include "subfile.h"
@@ -166,5 +169,140 @@ int subfile_collect(const char *buf, size_t len, const char *name, uint32_t uid,
 	*ret_n = n;
 	if (ret_summary)
 		*ret_summary = sum;
+	return 0;
+}
+
+struct collector {
+	struct idrange *v;
+	size_t n, cap;
+	const char *name;
+	size_t name_len;
+	uint32_t uid;
+};
+
+static int take_line(struct collector *col, const char *text, size_t len)
+{
+	struct subfile_line line;
+
+	subfile_parse_line(text, len, 0, &line);
+	if (line.kind != SUBFILE_ENTRY || !owner_matches(line.owner, line.owner_len, col->name, col->name_len, col->uid))
+		return 0;
+	if (col->n == col->cap) {
+		size_t ncap = col->cap ? col->cap * 2 : 8;
+		struct idrange *nv = reallocarray(col->v, ncap, sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		col->v = nv;
+		col->cap = ncap;
+	}
+	col->v[col->n++] = (struct idrange){ line.start, line.count };
+	return 0;
+}
+
+/* [p, e) holds whole lines (e is just past a '\n', or the end of the file). needle is
+ * "\n<owner>:"; the region's first line has no '\n' before it and is tested on its own. */
+static int scan_region(struct collector *col, const char *p, const char *e, const char *needle, size_t nlen)
+{
+	const char *q = p, *h, *le;
+	int r;
+
+	if ((size_t)(e - p) >= nlen - 1 && memcmp(p, needle + 1, nlen - 1) == 0) {
+		le = memchr(p, '\n', (size_t)(e - p));
+		r = take_line(col, p, (size_t)((le ? le : e) - p));
+		if (r < 0)
+			return r;
+	}
+	while ((size_t)(e - q) >= nlen && (h = memmem(q, (size_t)(e - q), needle, nlen))) {
+		const char *line = h + 1;
+
+		le = memchr(line, '\n', (size_t)(e - line));
+		if (!le)
+			le = e;
+		r = take_line(col, line, (size_t)(le - line));
+		if (r < 0)
+			return r;
+		q = le;
+	}
+	return 0;
+}
+
+#define SCAN_BUF (256u << 10)
+
+int subfile_collect_fd(int fd, const char *name, uint32_t uid, struct idrange **ret, size_t *ret_n)
+{
+	struct collector col = { .name = name, .name_len = name ? strlen(name) : 0, .uid = uid };
+	char needle[2][320];
+	size_t nlen[2] = { 0, 0 }, have = 0;
+	bool skipping = false;
+	char *buf;
+	int r = 0;
+
+	/* A name that does not fit (or holds a newline) cannot be matched by a needle: such names do
+	 * not exist in a passwd database, and the uid needle still finds numeric entries. */
+	if (name && col.name_len + 3 <= sizeof(needle[0]) && !memchr(name, '\n', col.name_len))
+		nlen[0] = (size_t)snprintf(needle[0], sizeof(needle[0]), "\n%s:", name);
+	nlen[1] = (size_t)snprintf(needle[1], sizeof(needle[1]), "\n%" PRIu32 ":", uid);
+	if (nlen[0] == nlen[1] && memcmp(needle[0], needle[1], nlen[0]) == 0)
+		nlen[1] = 0; /* a user named after its own uid: one needle is enough */
+
+	buf = malloc(SCAN_BUF);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n = read(fd, buf + have, SCAN_BUF - have);
+		const char *start = buf, *end, *last;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			break;
+		}
+		end = buf + have + n;
+		if (n == 0) {
+			/* The last line, without a newline. */
+			for (int k = 0; k < 2 && r == 0 && have > 0 && !skipping; k++)
+				if (nlen[k])
+					r = scan_region(&col, buf, end, needle[k], nlen[k]);
+			break;
+		}
+		if (skipping) {
+			const char *nl = memchr(buf, '\n', (size_t)(end - buf));
+
+			if (!nl) {
+				have = 0;
+				continue;
+			}
+			start = nl + 1;
+			skipping = false;
+		}
+		last = start < end ? memrchr(start, '\n', (size_t)(end - start)) : NULL;
+		if (!last) {
+			if (start == buf && (size_t)(end - buf) == SCAN_BUF) {
+				/* A line longer than the whole buffer: far longer than "<owner>:<id>:<id>", skip it. */
+				skipping = true;
+				have = 0;
+			} else {
+				have = (size_t)(end - start);
+				memmove(buf, start, have);
+			}
+			continue;
+		}
+		for (int k = 0; k < 2 && r == 0; k++)
+			if (nlen[k])
+				r = scan_region(&col, start, last + 1, needle[k], nlen[k]);
+		if (r < 0)
+			break;
+		have = (size_t)(end - (last + 1));
+		memmove(buf, last + 1, have);
+	}
+	free(buf);
+	if (r < 0) {
+		free(col.v);
+		return r;
+	}
+	*ret = col.v;
+	*ret_n = col.n;
 	return 0;
 }

@@ -26,6 +26,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,11 +86,11 @@ static pid_t spawn_target(void)
 		fail("fork: %s", strerror(errno));
 	if (pid == 0) {
 		(void)close(p[0]);
-		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 		become_user();
-		/* A uid change clears the dumpable flag, which hands /proc/PID to root; set it back so
-		 * /proc/PID is owned by uid, as after the exec of an ordinary "unshare -U sleep". */
-		if (prctl(PR_SET_DUMPABLE, 1) < 0 || unshare(CLONE_NEWUSER) < 0)
+		/* Credential changes (setuid, unshare) clear the dumpable flag, which hands /proc/PID to
+		 * root, and the parent-death signal: set both afterwards, so /proc/PID is owned by uid as
+		 * after the exec of an ordinary "unshare -U sleep", and no target outlives the driver. */
+		if (unshare(CLONE_NEWUSER) < 0 || prctl(PR_SET_DUMPABLE, 1) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 			_exit(125);
 		if (write(p[1], "r", 1) != 1)
 			_exit(125);
