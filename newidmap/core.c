@@ -192,13 +192,13 @@ static void open_target(struct target *t)
 /* Ownership: the target's /proc/PID directory must belong to the caller's real uid and gid, and
  * (unless login.defs says GRANT_AUX_GROUP_SUBIDS yes) the caller's real gid must be its primary
  * group, exactly shadow's rule. Root gets no bypass: it maps only root-owned processes. */
-static void check_owner(const struct target *t, uid_t uid, gid_t gid, const struct passwd *pw)
+static void check_owner(const struct target *t, uid_t uid, gid_t gid, gid_t pw_gid)
 {
 	struct stat st;
 
 	if (fstat(t->dirfd, &st) < 0)
 		die_errno(errno, "cannot stat target %s", t->label);
-	if (st.st_uid == uid && st.st_gid == gid && gid == pw->pw_gid)
+	if (st.st_uid == uid && st.st_gid == gid && gid == pw_gid)
 		return;
 	if (st.st_uid == uid && st.st_gid == gid) {
 		_cleanup_free_ char *defs = NULL;
@@ -211,7 +211,7 @@ static void check_owner(const struct target *t, uid_t uid, gid_t gid, const stru
 			return;
 		die("target process %s is owned by a different user: your gid %u is not your primary group %u "
 		    "(GRANT_AUX_GROUP_SUBIDS is not set in " LOGIN_DEFS_PATH ")",
-		    t->label, (unsigned)gid, (unsigned)pw->pw_gid);
+		    t->label, (unsigned)gid, (unsigned)pw_gid);
 	}
 	die("target process %s is owned by a different user: target uid %u gid %u, you are uid %u gid %u",
 	    t->label, (unsigned)st.st_uid, (unsigned)st.st_gid, (unsigned)uid, (unsigned)gid);
@@ -272,6 +272,10 @@ static int nss_ranges(const char *source, enum idmap_kind kind, const char *user
 	lib = dlopen(LIBSUBID_SONAME, RTLD_NOW | RTLD_LOCAL);
 	if (!lib)
 		die("subid source '%s' in " NSSWITCH_PATH " needs " LIBSUBID_SONAME ": %s", clean, dlerror());
+	/* libsubid >= 4.16 (which exports subid_free) also requires shadow_subid_free of the plugin
+	 * and silently uses the files without it: require what this libsubid requires. */
+	if (dlsym(lib, "subid_free") && !dlsym(ph, "shadow_subid_free"))
+		die("subid source '%s': %s lacks shadow_subid_free, which this libsubid needs; refusing", clean, plugin);
 	get = (__typeof__(get))dlsym(lib, kind == IDMAP_UID ? "subid_get_uid_ranges" : "subid_get_gid_ranges");
 	if (!get)
 		die("%s has no subid_get_%cid_ranges", LIBSUBID_SONAME, kind == IDMAP_UID ? 'u' : 'g');
@@ -397,7 +401,7 @@ int newidmap_main(enum idmap_kind kind, int argc, char **argv)
 	size_t n_ext = 0, n_ranges = 0, text_len;
 	bool any_from_source = false, maps_root = false;
 	uid_t uid;
-	gid_t gid;
+	gid_t gid, pw_gid;
 	struct passwd *pw;
 	char user[256], msg[512], target_clean[64];
 	_cleanup_free_ char *text = NULL;
@@ -414,6 +418,17 @@ int newidmap_main(enum idmap_kind kind, int argc, char **argv)
 	priv_init(log_ctx.prog, cap);
 	/* Nothing below consults the environment; clear it so no library does either. */
 	(void)clearenv();
+
+	/* The caller, by real uid only (never $USER or getlogin()); looked up first so that every
+	 * log line names it. pw_gid is copied: later NSS calls may reuse the static struct. */
+	pw = getpwuid(uid);
+	if (!pw)
+		die("cannot determine your user name (uid %u is not in the user database)", (unsigned)uid);
+	if (strlen(pw->pw_name) >= sizeof(user))
+		die("your user name is too long");
+	strcpy(user, pw->pw_name);
+	pw_gid = pw->pw_gid;
+	log_ctx.user = user;
 
 	if (argc < 2)
 		die_usage("no target process given");
@@ -433,17 +448,8 @@ int newidmap_main(enum idmap_kind kind, int argc, char **argv)
 	for (size_t i = 0; i < n_ext; i++)
 		maps_root |= ext[i].outer == 0;
 
-	errno = 0;
-	pw = getpwuid(uid);
-	if (!pw)
-		die("cannot determine your user name (uid %u is not in the user database)", (unsigned)uid);
-	if (strlen(pw->pw_name) >= sizeof(user))
-		die("your user name is too long");
-	strcpy(user, pw->pw_name);
-	log_ctx.user = user;
-
 	open_target(&t);
-	check_owner(&t, uid, gid, pw);
+	check_owner(&t, uid, gid, pw_gid);
 	check_target_state(&t, map_name);
 
 	caller_ranges(kind, user, uid, &ranges, &n_ranges, &src);

@@ -143,28 +143,26 @@ bool logindefs_get(const char *buf, size_t len, const char *key, const char **re
 	const char *pos = buf, *end = buf + len, *line, *found = NULL;
 	size_t llen, klen = strlen(key), found_len = 0;
 
+	/* shadow's def_load() grammar: trailing white space trimmed; the name is the first field;
+	 * the value starts after the blanks and quotes that follow it and runs to the end of the line
+	 * or the first '"'. A line with one field only is ignored; an empty value still counts. */
 	while ((line = next_line(&pos, end, &llen))) {
 		const char *p = line, *le = line + llen, *v;
 
+		while (le > p && (is_blank(le[-1]) || le[-1] == '\v' || le[-1] == '\f'))
+			le--;
 		while (p < le && is_blank(*p))
 			p++;
 		if (p == le || *p == '#' || (size_t)(le - p) <= klen || memcmp(p, key, klen) != 0 || !is_blank(p[klen]))
 			continue;
 		p += klen;
-		while (p < le && is_blank(*p))
+		while (p < le && (is_blank(*p) || *p == '"'))
 			p++;
 		v = p;
-		while (p < le && !is_blank(*p))
+		while (p < le && *p != '"')
 			p++;
-		/* A value may be quoted in login.defs; shadow strips the quotes. */
-		if (p - v >= 2 && *v == '"' && p[-1] == '"') {
-			v++;
-			p--;
-		}
-		if (p > v) {
-			found = v;
-			found_len = (size_t)(p - v);
-		}
+		found = v;
+		found_len = (size_t)(p - v);
 	}
 	if (!found)
 		return false;

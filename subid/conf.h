@@ -39,9 +39,10 @@ int conf_open_trusted(const char *path, int flags, size_t max_size, struct stat 
  * max_size bytes (-EFBIG beyond). */
 int conf_read_fd(int fd, size_t max_size, char **ret, size_t *ret_len);
 
-/* login.defs: find "KEY value" (white-space separated, '#' comments). Returns true and points
- * ret_val and ret_len at the value inside buf when the key is present with a value. The last
- * occurrence wins, as in shadow's getdef. */
+/* login.defs: find "KEY value" with shadow's grammar ('#' comment lines; the value is the rest of
+ * the line after the key, leading blanks and quotes skipped, cut at the first '"', trailing white
+ * space trimmed, possibly empty). Returns true and points ret_val and ret_len at the value inside
+ * buf when the key is present. The last occurrence wins, as in shadow's getdef. */
 bool logindefs_get(const char *buf, size_t len, const char *key, const char **ret_val, size_t *ret_len);
 
 /* A login.defs boolean: "yes" (any case) is true, anything else or absent is false, as in shadow. */

@@ -87,6 +87,8 @@ int idmap_format(const struct idmap_extent *e, size_t n, size_t page_size, char 
 {
 	size_t len = 0;
 
+	if (page_size > 0)
+		buf[0] = '\0'; /* an empty map is the empty string */
 	for (size_t i = 0; i < n; i++) {
 		int w = snprintf(buf + len, page_size - len, "%" PRIu32 " %" PRIu32 " %" PRIu32 "\n",
 				 e[i].inner, e[i].outer, e[i].count);

@@ -29,7 +29,8 @@ bool idrange_covers(struct idrange *ranges, size_t n, uint64_t start, uint64_t c
 	if (!idrange_valid(start, count))
 		return false;
 	end = start + count;
-	qsort(ranges, n, sizeof(*ranges), cmp_start);
+	if (n > 1)
+		qsort(ranges, n, sizeof(*ranges), cmp_start); /* never qsort(NULL, 0): UB */
 	/* Sweep in order of start: each range that begins at or before the first uncovered id pushes
 	 * the covered frontier to its end. A gap before the frontier reaches end means not covered. */
 	for (size_t i = 0; i < n && next < end; i++) {

@@ -32,7 +32,7 @@ enum subfile_reason {
 	SUBFILE_E_COUNT,       /* count is not a plain decimal number */
 	SUBFILE_E_COUNT_RANGE, /* count above 4294967295 */
 	SUBFILE_E_ZERO_COUNT,  /* count is 0 */
-	SUBFILE_E_OVERFLOW,    /* start + count reaches 4294967295 */
+	SUBFILE_E_OVERFLOW,    /* start + count goes past 4294967295 */
 	SUBFILE_E_CR,          /* line ends in a carriage return (CRLF file) */
 	SUBFILE__MAX
 };
@@ -84,7 +84,8 @@ struct subfile_summary {
 int subfile_collect(const char *buf, size_t len, const char *name, uint32_t uid,
 		    struct idrange **ret, size_t *ret_n, struct subfile_summary *ret_summary);
 
-/* The same ranges as subfile_collect(), read from fd (from its offset to EOF) through a fixed
+/* The same ranges as subfile_collect() (as a set: entries by name come before entries by uid),
+ * read from fd (from its offset to EOF) through a fixed
  * 256 KiB buffer, parsing only the lines that can be the owner's: those that begin with
  * "<name>:" or "<uid>:" (the only spellings subfile_owner_matches() accepts). Lines are not
  * counted: use subfile_collect() on the whole file for a summary. A line longer than the buffer

@@ -84,7 +84,7 @@ gen_1m() {
 
 sysinfo() {
 	local cpu
-	cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+	cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 	echo "host: Linux $(uname -r), ${cpu:-unknown CPU}, $(nproc) CPU(s)"
 	echo "ours:   $ours (copied to a tmpfs with cap_setuid=ep)"
 	echo "shadow: $shadow ($(dpkg-query -W -f '${Package} ${Version}' uidmap 2>/dev/null || echo 'version unknown'), $(stat -c %A "$shadow"))"

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * A mock NSS subid source for tests/integration/nss.sh, built there as libsubid_zzz.so with
+ *   cc -shared -fPIC -DMOCK_OWNER='"name"' -DMOCK_ERROR_OWNER='"name"' mock_subid_plugin.c
+ * It implements the plugin ABI libsubid (shadow >= 4.11) dlopen()s for "subid: zzz" in
+ * /etc/nsswitch.conf: MOCK_OWNER owns uids MOCK_UID_START+MOCK_COUNT and gids
+ * MOCK_GID_START+MOCK_COUNT; asking about MOCK_ERROR_OWNER fails as a directory outage would;
+ * every other owner has no range. The helper's environment is cleared, so the answers are fixed
+ * at build time. */
+#include <pwd.h>
+#include <shadow/subid.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+#ifndef MOCK_OWNER
+#define MOCK_OWNER "nidta"
+#endif
+#ifndef MOCK_ERROR_OWNER
+#define MOCK_ERROR_OWNER "nidtb"
+#endif
+#define MOCK_UID_START 300000UL
+#define MOCK_GID_START 400000UL
+#define MOCK_COUNT 65536UL
+
+static unsigned long mock_start(enum subid_type t)
+{
+	return t == ID_TYPE_UID ? MOCK_UID_START : MOCK_GID_START;
+}
+
+enum subid_status shadow_subid_has_range(const char *owner, unsigned long start, unsigned long count,
+					 enum subid_type t, bool *result)
+{
+	unsigned long s = mock_start(t);
+
+	*result = false;
+	if (strcmp(owner, MOCK_ERROR_OWNER) == 0)
+		return SUBID_STATUS_ERROR_CONN;
+	if (strcmp(owner, MOCK_OWNER) != 0)
+		return SUBID_STATUS_SUCCESS;
+	*result = start >= s && count <= MOCK_COUNT && start - s <= MOCK_COUNT - count;
+	return SUBID_STATUS_SUCCESS;
+}
+
+enum subid_status shadow_subid_list_owner_ranges(const char *owner, enum subid_type t, struct subid_range **ranges,
+						 int *count)
+{
+	struct subid_range *r;
+
+	*ranges = NULL;
+	*count = 0;
+	if (strcmp(owner, MOCK_ERROR_OWNER) == 0)
+		return SUBID_STATUS_ERROR_CONN;
+	if (strcmp(owner, MOCK_OWNER) != 0)
+		return SUBID_STATUS_SUCCESS;
+	/* The caller frees the array with free() (libsubid < 4.16) or shadow_subid_free(). */
+	r = malloc(sizeof(*r));
+	if (!r)
+		return SUBID_STATUS_ERROR;
+	r->start = mock_start(t);
+	r->count = MOCK_COUNT;
+	*ranges = r;
+	*count = 1;
+	return SUBID_STATUS_SUCCESS;
+}
+
+#ifndef MOCK_PARTIAL /* -DMOCK_PARTIAL: a plugin missing a function libsubid needs */
+enum subid_status shadow_subid_find_subid_owners(unsigned long id, enum subid_type t, uid_t **uids, int *count)
+{
+	unsigned long s = mock_start(t);
+	struct passwd *pw;
+
+	*uids = NULL;
+	*count = 0;
+	if (id < s || id - s >= MOCK_COUNT)
+		return SUBID_STATUS_SUCCESS;
+	pw = getpwnam(MOCK_OWNER);
+	if (!pw)
+		return SUBID_STATUS_UNKNOWN_USER;
+	*uids = malloc(sizeof(**uids));
+	if (!*uids)
+		return SUBID_STATUS_ERROR;
+	(*uids)[0] = pw->pw_uid;
+	*count = 1;
+	return SUBID_STATUS_SUCCESS;
+}
+#endif
+
+void shadow_subid_free(void *ptr)
+{
+	free(ptr);
+}

@@ -1,0 +1,99 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The privilege model: file capability cap_setuid / cap_setgid only. A setuid or setgid install,
+# or an extra capability, is refused; without any capability the kernel's EPERM is explained,
+# and what the kernel allows an unprivileged owner (a single self-map) still works.
+# shellcheck source=tests/integration/lib.sh
+. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+
+set_subuid "$A_NAME:100000:65536
+"
+set_subgid "$A_NAME:100000:65536
+"
+
+# variant NAME SOURCE: a fresh copy of SOURCE (mode 755, no capability) at $BIN/NAME, in V.
+variant() {
+	V="$BIN/$1"
+	cp "$2" "$V"
+	chmod 755 "$V"
+	setcap -r "$V" 2>/dev/null || true
+}
+
+# shellcheck disable=SC2317 # called through run/expect_*
+as_a() { run_as "$A_UID" "$A_GID" "$@"; }
+
+# Installed setuid root (the way shadow's helpers are), without capabilities.
+variant newuidmap-setuid "$NEWUIDMAP"
+chmod 4755 "$V"
+start_target "$A_UID" "$A_GID"
+expect_refused "setuid root install" "refusing to run setuid or setgid" "$TARGET" -- \
+	as_a "$V" "$TARGET" 0 100000 65536
+check_err "setuid root install" "setcap cap_setuid=ep"
+
+variant newgidmap-setgid "$NEWGIDMAP"
+chgrp "$AUX_GID" "$V"
+chmod 2755 "$V"
+expect_refused "setgid install" "refusing to run setuid or setgid" "$TARGET" -- \
+	as_a "$V" "$TARGET" 0 100000 65536
+
+# A setuid-root copy that also carries the right capability is still refused.
+variant newuidmap-setuid-cap "$NEWUIDMAP"
+chmod 4755 "$V"
+setcap cap_setuid=ep "$V"
+chmod 4755 "$V" # setcap may clear the setuid bit; set it again
+expect_refused "setuid root and cap_setuid" "refusing to run setuid or setgid" "$TARGET" -- \
+	as_a "$V" "$TARGET" 0 100000 65536
+
+# One capability too many.
+variant newuidmap-netraw "$NEWUIDMAP"
+setcap cap_setuid,cap_net_raw=ep "$V"
+expect_refused "extra capability cap_net_raw" "refusing to run with capability cap_net_raw" "$TARGET" -- \
+	as_a "$V" "$TARGET" 0 100000 65536
+check_err "extra capability cap_net_raw" "must carry only cap_setuid"
+
+variant newgidmap-sysadmin "$NEWGIDMAP"
+setcap cap_setgid,cap_sys_admin=ep "$V"
+expect_refused "extra capability cap_sys_admin" "refusing to run with capability cap_sys_admin" "$TARGET" -- \
+	as_a "$V" "$TARGET" 0 100000 65536
+
+# The wrong one: newuidmap with cap_setgid only. It is an extra capability to newuidmap.
+variant newuidmap-wrongcap "$NEWUIDMAP"
+setcap cap_setgid=ep "$V"
+expect_refused "newuidmap with cap_setgid" "refusing to run with capability cap_setgid" "$TARGET" -- \
+	as_a "$V" "$TARGET" 0 100000 65536
+
+# Permitted but not effective (setcap =p) is the same single capability: it must still work,
+# as the helper raises it itself.
+variant newuidmap-permitted "$NEWUIDMAP"
+setcap cap_setuid=p "$V"
+expect_map "cap_setuid=p (not effective at exec)" "$TARGET" uid_map "0 100000 65536" -- \
+	as_a "$V" "$TARGET" 0 100000 65536
+
+# CAP_AUDIT_WRITE is the one allowed extra (for audit records).
+variant newuidmap-audit "$NEWUIDMAP"
+setcap cap_setuid,cap_audit_write=ep "$V"
+start_target "$A_UID" "$A_GID"
+expect_map "cap_setuid + cap_audit_write" "$TARGET" uid_map "0 100000 65536" -- \
+	as_a "$V" "$TARGET" 0 100000 65536
+
+# No capability at all: the kernel refuses anything but the owner's own single self-map.
+variant newuidmap-nocap "$NEWUIDMAP"
+start_target "$A_UID" "$A_GID"
+expect_refused "no capability, several ranges" "write to uid_map failed: Operation not permitted" "$TARGET" -- \
+	as_a "$V" "$TARGET" 0 "$A_UID" 1 1 100000 65536
+check_err "no capability, several ranges" "setcap cap_setuid=ep"
+expect_map "no capability, single uid self-map" "$TARGET" uid_map "0 $A_UID 1" -- \
+	as_a "$V" "$TARGET" 0 "$A_UID" 1
+
+variant newgidmap-nocap "$NEWGIDMAP"
+start_target "$A_UID" "$A_GID"
+run as_a "$V" "$TARGET" 0 100000 65536
+check_rc "no capability, gid range" 1
+check_err "no capability, gid range" "write to gid_map failed: Operation not permitted"
+check_err "no capability, gid range" "setcap cap_setgid=ep"
+check_proc "no capability, gid range: gid_map left empty" "$TARGET" gid_map ""
+expect_map "no capability, single gid self-map" "$TARGET" gid_map "0 $A_GID 1" -- \
+	as_a "$V" "$TARGET" 0 "$A_GID" 1
+check_proc "no capability, single gid self-map: setgroups deny" "$TARGET" setgroups deny
+
+finish
