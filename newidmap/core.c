@@ -419,6 +419,13 @@ int newidmap_main(enum idmap_kind kind, int argc, char **argv)
 	/* Nothing below consults the environment; clear it so no library does either. */
 	(void)clearenv();
 
+	/* Not in shadow's grammar (a target is a pid or fd:N), so no runtime can mean anything else. */
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf("%s (newidmap) %s\n", log_ctx.prog, PACKAGE_VERSION);
+		(void)priv_clear();
+		return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	}
+
 	/* The caller, by real uid only (never $USER or getlogin()); looked up first so that every
 	 * log line names it. pw_gid is copied: later NSS calls may reuse the static struct. */
 	pw = getpwuid(uid);

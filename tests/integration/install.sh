@@ -33,6 +33,12 @@ for p in newuidmap:cap_setuid newgidmap:cap_setgid; do
 	[ "$mode" = 755 ] && ok "$bin mode 0755 (no setuid)" || bad "$bin mode $mode"
 done
 
+# --version names the program, the project and the configured version.
+for bin in newuidmap newgidmap; do
+	v=$("$prefix/bin/$bin" --version)
+	[ "$v" = "$bin (newidmap) ${PACKAGE_VERSION:?}" ] && ok "$bin --version: $v" || bad "$bin --version printed '$v'"
+done
+
 # 2. A filesystem that cannot hold security xattrs (ramfs): the install fails and says why.
 mkdir "$tmp/ramfs"
 mount -t ramfs ramfs "$tmp/ramfs"
