@@ -8,4 +8,5 @@ apt-get install -y -q --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config \
 	libcap-dev libcap2-bin libaudit-dev libsubid-dev check \
 	uidmap util-linux passwd login procps python3 strace valgrind shellcheck mandoc \
+	python3-jsonschema fuse-overlayfs fuse3 slirp4netns \
 	podman runc conmon crun busybox-static catatonit

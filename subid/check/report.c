@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * subid-check: storing results and reading the sysroot. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "util.h"
+
+static char *dup_or_null(const char *s, bool *oom)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	d = strdup(s);
+	if (!d)
+		*oom = true;
+	return d;
+}
+
+void check_emit(struct check_ctx *c, const char *id, enum verdict v, const char *expected, const char *fix,
+		const char *observed_fmt, ...)
+{
+	struct check_result *r;
+	const char *dot = strchr(id, '.');
+	char *observed = NULL;
+	va_list ap;
+
+	if (c->n_results == c->cap_results) {
+		size_t ncap = c->cap_results ? c->cap_results * 2 : 32;
+		struct check_result *nr = reallocarray(c->results, ncap, sizeof(*nr));
+
+		if (!nr) {
+			c->oom = true;
+			return;
+		}
+		c->results = nr;
+		c->cap_results = ncap;
+	}
+	va_start(ap, observed_fmt);
+	if (vasprintf(&observed, observed_fmt, ap) < 0) {
+		observed = NULL;
+		c->oom = true;
+	}
+	va_end(ap);
+	r = &c->results[c->n_results++];
+	*r = (struct check_result){
+		.id = dup_or_null(id, &c->oom),
+		.area = dot ? strndup(id, (size_t)(dot - id)) : dup_or_null(id, &c->oom),
+		.verdict = v,
+		.observed = observed,
+		.expected = dup_or_null(expected ? expected : "", &c->oom),
+		.fix = dup_or_null(fix, &c->oom),
+	};
+	if (!r->area)
+		c->oom = true;
+}
+
+const char *check_path(const struct check_ctx *c, const char *abspath, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s", c->sysroot, abspath);
+	return buf;
+}
+
+int check_read_file(const struct check_ctx *c, const char *abspath, char **ret, size_t *ret_len)
+{
+	char path[4096];
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, size = 4096;
+
+	fd = open(check_path(c, abspath, path, sizeof(path)), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	buf = malloc(size + 1);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n;
+
+		if (len == size) {
+			char *nb;
+
+			if (size >= (64u << 20))
+				return -EFBIG;
+			nb = realloc(buf, size * 2 + 1);
+			if (!nb)
+				return -ENOMEM;
+			buf = nb;
+			size *= 2;
+		}
+		n = read(fd, buf + len, size - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*ret = TAKE_PTR(buf);
+	*ret_len = len;
+	return 0;
+}
+
+int check_read_sysctl(const struct check_ctx *c, const char *abspath, long long *ret)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	char *end;
+	long long v;
+	int r = check_read_file(c, abspath, &buf, &len);
+
+	if (r < 0)
+		return r;
+	errno = 0;
+	v = strtoll(buf, &end, 10);
+	if (errno != 0 || end == buf || (*end != '\0' && *end != '\n'))
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}

@@ -1,0 +1,585 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# subid-check, area subids.*: every check id driven through each of its verdicts.
+#
+# Most states are fixture trees under --sysroot (etc/passwd, etc/group, etc/subuid, etc/subgid,
+# etc/login.defs, etc/nsswitch.conf) made in a temporary directory. The file checks demand
+# root-owned files, so this runs as root (SKIP, 77, otherwise). The NSS plugin cases need the live
+# system: they run in a private mount namespace with an overlayfs over /etc (the host's /etc is
+# never written), a throw-away user made there with useradd, and a mock libsubid plugin compiled
+# here. Each assertion parses the --json output with python3's json module and checks exactly one
+# id's verdict, and the command or range its fix must contain.
+# Output: "ok N - ..." / "not ok N - ...", then "N passed, N failed"; exit 1 if anything failed.
+set -euo pipefail
+
+skip() {
+	echo "SKIP: $*"
+	exit 77
+}
+
+[ "$(id -u)" = 0 ] || skip "must run as root: the sub-id file checks need root-owned fixture files"
+command -v python3 >/dev/null 2>&1 || skip "python3 is needed to read the JSON output"
+SUBID_CHECK=${SUBID_CHECK:-${abs_top_builddir:-}/subid/subid-check}
+[ -x "$SUBID_CHECK" ] || skip "subid-check is not built (SUBID_CHECK=$SUBID_CHECK)"
+SUBID_CHECK=$(cd "$(dirname "$SUBID_CHECK")" && pwd)/$(basename "$SUBID_CHECK")
+export SUBID_CHECK
+
+# Everything below runs in a private mount namespace, so the overlay over /etc is ours alone.
+if [ -z "${CHECK_SUBIDS_NS:-}" ]; then
+	if unshare -m --propagation private true >/dev/null 2>&1; then
+		export CHECK_SUBIDS_NS=1
+		exec unshare -m --propagation private -- "${BASH:-/bin/bash}" "$0" "$@"
+	fi
+	export CHECK_SUBIDS_NS=none
+fi
+
+PASSED=0
+FAILED=0
+NUM=0
+FINISHED=
+T=$(mktemp -d /tmp/check-subids.XXXXXX)
+chmod 755 "$T"
+
+cleanup() {
+	local rc=$?
+	trap - EXIT
+	if [ -z "$FINISHED" ]; then
+		echo "not ok - the test stopped early (exit status $rc)"
+		echo "$PASSED passed, $((FAILED + 1)) failed"
+		[ "$rc" != 0 ] || rc=1
+	fi
+	cd /
+	if [ "$CHECK_SUBIDS_NS" = 1 ]; then
+		umount -l /etc 2>/dev/null || true
+		umount -l "$T/ov" 2>/dev/null || true
+	fi
+	rm -rf "$T"
+	exit "$rc"
+}
+trap cleanup EXIT
+
+pass() {
+	NUM=$((NUM + 1))
+	PASSED=$((PASSED + 1))
+	echo "ok $NUM - $1"
+}
+
+fail() {
+	NUM=$((NUM + 1))
+	FAILED=$((FAILED + 1))
+	echo "not ok $NUM - $1: $2"
+}
+
+R="$T/root"
+
+# put REL CONTENT [MODE]: a root-owned fixture file under the sysroot, CONTENT written exactly.
+put() {
+	mkdir -p "$(dirname "$R/$1")"
+	rm -f "$R/$1"
+	printf '%s' "$2" >"$R/$1"
+	chown 0:0 "$R/$1"
+	chmod "${3:-644}" "$R/$1"
+}
+
+# A healthy tree: alice and bob with disjoint 65536-id ranges, carol without any.
+base() {
+	rm -rf "$R"
+	mkdir -p "$R/etc"
+	put etc/passwd 'root:x:0:0:root:/root:/bin/bash
+alice:x:1000:1000::/home/alice:/bin/sh
+bob:x:1001:1001::/home/bob:/bin/sh
+carol:x:1002:1002::/home/carol:/bin/sh
+nobody:x:65534:65534::/nonexistent:/usr/sbin/nologin
+'
+	put etc/group 'root:x:0:
+alice:x:1000:
+bob:x:1001:
+carol:x:1002:
+nogroup:x:65534:
+'
+	put etc/subuid $'alice:100000:65536\nbob:165536:65536\n'
+	put etc/subgid $'alice:100000:65536\nbob:165536:65536\n'
+	put etc/login.defs $'UID_MIN 1000\nUID_MAX 60000\nSUB_UID_MIN 100000\nSUB_UID_MAX 600100000\nSUB_UID_COUNT 65536\nSUB_GID_MIN 100000\nSUB_GID_MAX 600100000\nSUB_GID_COUNT 65536\n'
+	put etc/nsswitch.conf $'passwd: files\ngroup: files\nsubid: files\n'
+	# Sane values for the kernel area, so that other areas stay quiet under this sysroot.
+	put proc/sys/user/max_user_namespaces $'63229\n'
+	put proc/sys/kernel/unprivileged_userns_clone $'1\n'
+}
+
+# chk ARGS...: subid-check on the fixture tree; JSON in $T/out.json, status in RC.
+chk() {
+	RC=0
+	"$SUBID_CHECK" --sysroot "$R" --no-probe --json "$@" >"$T/out.json" 2>"$T/err" </dev/null || RC=$?
+}
+
+# chk_live ARGS...: subid-check on the live system (the overlay /etc), same outputs.
+chk_live() {
+	RC=0
+	"$SUBID_CHECK" --no-probe --json "$@" >"$T/out.json" 2>"$T/err" </dev/null || RC=$?
+}
+
+# expect WHAT ID VERDICT [FIX_SUBSTRING [OBSERVED_SUBSTRING]]: exactly one result with that id,
+# with that verdict, its fix containing FIX_SUBSTRING and its observation OBSERVED_SUBSTRING.
+expect() {
+	local what=$1 id=$2 want=$3 fix=${4:-} obs=${5:-} msg
+	if msg=$(python3 - "$T/out.json" "$id" "$want" "$fix" "$obs" 2>&1 <<'EOF'
+import json, sys
+path, cid, want, fix, obs = sys.argv[1:6]
+try:
+    with open(path) as f:
+        doc = json.load(f)
+except Exception as e:
+    sys.exit("the output is not JSON: %s" % e)
+hits = [r for r in doc["checks"] if r["id"] == cid]
+if len(hits) != 1:
+    sys.exit("%d results with id %s (ids: %s)" % (len(hits), cid, " ".join(r["id"] for r in doc["checks"])))
+r = hits[0]
+if r["verdict"] != want:
+    sys.exit("verdict %s; observed: %s; fix: %s" % (r["verdict"], r["observed"], r["fix"]))
+if fix and (r["fix"] is None or fix not in r["fix"]):
+    sys.exit("the fix %r lacks %r" % (r["fix"], fix))
+if obs and obs not in r["observed"]:
+    sys.exit("the observation %r lacks %r" % (r["observed"], obs))
+if want in ("pass", "skip") and r["fix"] is not None:
+    sys.exit("a %s verdict carries a fix: %r" % (want, r["fix"]))
+EOF
+	); then
+		pass "$what: $id is $want"
+	else
+		fail "$what: $id is $want" "$msg"
+	fi
+}
+
+# expect_exit WHAT N: the subids.* verdicts alone give exit status N (0 pass, 1 a failure, 2
+# warnings only), and the real exit status follows the documented rule over every result.
+expect_exit() {
+	local what=$1 want=$2 msg
+	if msg=$(python3 - "$T/out.json" "$RC" "$want" 2>&1 <<'EOF'
+import json, sys
+path, rc, want = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+with open(path) as f:
+    doc = json.load(f)
+def status(rs):
+    v = [r["verdict"] for r in rs]
+    return 1 if "fail" in v else 2 if "warn" in v else 0
+mine = status([r for r in doc["checks"] if r["id"].startswith("subids.")])
+every = status(doc["checks"])
+if mine != want:
+    sys.exit("the subids checks give status %d" % mine)
+if rc != every or doc["exit"] != rc:
+    sys.exit("exit status %d, JSON exit %d, but the results give %d" % (rc, doc["exit"], every))
+EOF
+	); then
+		pass "$what: exit status $want"
+	else
+		fail "$what: exit status $want" "$msg"
+	fi
+}
+
+ALL_IDS="subids.subuid.file subids.subuid.syntax subids.subuid.entries subids.subuid.count subids.subuid.own_id
+subids.subuid.overlap_users subids.subuid.overlap_accounts subids.subuid.bounds subids.subgid.file
+subids.subgid.syntax subids.subgid.entries subids.subgid.count subids.subgid.own_id subids.subgid.overlap_users
+subids.subgid.overlap_accounts subids.subgid.bounds subids.nsswitch subids.login_defs"
+
+# ------------------------------------------------------------------------------------------------
+# A healthy user: every check passes, and the ids are exactly the documented ones.
+base
+chk --user alice
+for id in $ALL_IDS; do
+	expect "healthy" "$id" pass
+done
+expect "healthy" subids.subuid.entries pass "" "line 1: 100000-165535 (65536 ids, by name)"
+expect "healthy" subids.subuid.count pass "" "65536 uid ids"
+expect "healthy" subids.subuid.bounds pass "" "highest uid 165535"
+expect_exit "healthy" 0
+if python3 - "$T/out.json" "$ALL_IDS" <<'EOF'; then
+import json, sys
+doc = json.load(open(sys.argv[1]))
+got = sorted(r["id"] for r in doc["checks"] if r["area"] == "subids")
+sys.exit(0 if got == sorted(sys.argv[2].split()) else 1)
+EOF
+	pass "healthy: the subids area emits exactly the documented ids"
+else
+	fail "healthy: the subids area emits exactly the documented ids" "got $(python3 -c 'import json,sys; print(" ".join(r["id"] for r in json.load(open(sys.argv[1]))["checks"]))' "$T/out.json")"
+fi
+# The user by uid, and the user's lines by uid.
+chk --user 1000
+expect "--user 1000" subids.subuid.entries pass "" "for alice"
+base
+put etc/subuid $'1000:100000:65536\nbob:165536:65536\n'
+chk --user alice
+expect "line by uid" subids.subuid.entries pass "" "line 1: 100000-165535 (65536 ids, by uid)"
+
+# ------------------------------------------------------------------------------------------------
+# subids.*.file
+base
+rm "$R/etc/subuid"
+chk --user alice
+expect "no /etc/subuid" subids.subuid.file fail "touch /etc/subuid && chmod 644 /etc/subuid && usermod --add-subuids " "does not exist"
+expect "no /etc/subuid" subids.subuid.entries fail "usermod --add-subuids " "No such file"
+expect "no /etc/subuid" subids.subuid.syntax skip
+expect "no /etc/subuid" subids.subuid.count skip
+expect "no /etc/subuid" subids.subgid.file pass
+expect_exit "no /etc/subuid" 1
+base
+rm "$R/etc/subgid"
+chk --user alice
+expect "no /etc/subgid" subids.subgid.file fail "touch /etc/subgid && chmod 644 /etc/subgid && usermod --add-subgids " "does not exist"
+base
+mv "$R/etc/subuid" "$R/etc/subuid.real"
+ln -s subuid.real "$R/etc/subuid"
+chk --user alice
+expect "symlink" subids.subuid.file fail "cp --remove-destination" "symbolic link"
+base
+chown 1000:1000 "$R/etc/subuid"
+chk --user alice
+expect "owned by alice" subids.subuid.file fail "chown root:root /etc/subuid" "owned by uid 1000"
+base
+chmod 664 "$R/etc/subuid"
+chk --user alice
+expect "group-writable" subids.subuid.file fail "chmod 644 /etc/subuid" "writable by group or others"
+base
+chmod 646 "$R/etc/subgid"
+chk --user alice
+expect "world-writable" subids.subgid.file fail "chmod 644 /etc/subgid" "mode 0646"
+base
+chmod 600 "$R/etc/subuid"
+chk --user alice
+expect "not world-readable" subids.subuid.file fail "chmod 644 /etc/subuid" "not world-readable"
+expect_exit "not world-readable" 1
+base
+rm "$R/etc/subuid"
+mkdir "$R/etc/subuid"
+chk --user alice
+expect "a directory" subids.subuid.file fail "" "not a regular file"
+
+# ------------------------------------------------------------------------------------------------
+# subids.*.entries, with the computed free range: 131072 overlaps alice, 196608 overlaps bob,
+# so the first free 65536-aligned hole at or after SUB_UID_MIN is 262144.
+base
+chk --user carol
+expect "no lines" subids.subuid.entries fail "usermod --add-subuids 262144-327679 --add-subgids 262144-327679 carol" "names carol or uid 1002"
+expect "no lines" subids.subgid.entries fail "usermod --add-subuids 262144-327679 --add-subgids 262144-327679 carol"
+expect "no lines" subids.subuid.own_id skip
+expect "no lines" subids.subgid.bounds skip
+expect_exit "no lines" 1
+# Only the gid side missing: only --add-subgids.
+put etc/subuid $'alice:100000:65536\nbob:165536:65536\ncarol:400000:65536\n'
+chk --user carol
+expect "no gid lines" subids.subuid.entries pass
+expect "no gid lines" subids.subgid.entries fail "usermod --add-subgids 262144-327679 carol"
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if "--add-subuids" not in [r for r in d["checks"] if r["id"]=="subids.subgid.entries"][0]["fix"] else 1)' "$T/out.json"; then
+	pass "no gid lines: the fix adds no uid range"
+else
+	fail "no gid lines: the fix adds no uid range" "it does"
+fi
+# SUB_UID_MIN moves the proposed range; account ids are avoided too.
+base
+put etc/login.defs $'SUB_UID_MIN 1000000\nSUB_GID_MIN 1000000\n'
+put etc/passwd "$(cat "$R/etc/passwd")"$'\nldap:x:1050000:1050000::/:/bin/sh\n'
+chk --user carol
+expect "SUB_UID_MIN 1000000" subids.subuid.entries fail "--add-subuids 1114112-1179647 --add-subgids 1114112-1179647 carol"
+
+# ------------------------------------------------------------------------------------------------
+# subids.*.count
+base
+put etc/subuid $'alice:100000:1000\nbob:165536:65536\n'
+chk --user alice
+expect "1000 ids" subids.subuid.count fail "usermod --add-subuids 262144-327679 alice" "only 1000 uid ids"
+expect_exit "1000 ids" 1
+chk --user alice --min-count 1000
+expect "1000 ids, --min-count 1000" subids.subuid.count pass
+expect_exit "1000 ids, --min-count 1000" 0
+# Two lines add up; overlapping lines are not counted twice.
+put etc/subuid $'alice:100000:32768\nbob:165536:65536\nalice:300000:32768\n'
+chk --user alice
+expect "two halves" subids.subuid.count pass "" "65536 uid ids in 2 ranges"
+put etc/subuid $'alice:100000:40000\nbob:165536:65536\nalice:120000:30000\n'
+chk --user alice
+expect "overlapping own lines" subids.subuid.count fail "" "only 50000 uid ids"
+base
+put etc/subgid $'alice:100000:65535\nbob:165536:65536\n'
+chk --user alice
+expect "65535 gids" subids.subgid.count fail "usermod --add-subgids 262144-327679 alice" "only 65535 gid ids"
+
+# ------------------------------------------------------------------------------------------------
+# subids.*.own_id
+base
+put etc/subuid $'alice:0:65536\nbob:165536:65536\n'
+chk --user alice
+expect "own uid inside" subids.subuid.own_id fail "usermod --del-subuids 0-65535 --add-subuids 262144-327679 alice" "uid 1000 of alice is inside its own range 0-65535 (line 1)"
+expect_exit "own uid inside" 1
+base
+put etc/subgid $'bob:165536:65536\nalice:1000:65536\n'
+chk --user alice
+expect "own gid inside" subids.subgid.own_id fail "--del-subgids 1000-66535 --add-subgids " "(line 2)"
+expect "own gid inside" subids.subuid.own_id pass
+
+# ------------------------------------------------------------------------------------------------
+# subids.*.overlap_users
+base
+put etc/subuid $'alice:100000:65536\nbob:150000:65536\n'
+chk --user alice
+expect "bob overlaps" subids.subuid.overlap_users fail "usermod --del-subuids 100000-165535 --add-subuids 262144-327679 alice" "overlaps bob's range 150000-215535 (line 2)"
+expect "bob overlaps" subids.subgid.overlap_users pass
+expect_exit "bob overlaps" 1
+chk --user bob
+expect "alice overlaps (as bob)" subids.subuid.overlap_users fail "--del-subuids 150000-215535" "overlaps alice's range 100000-165535 (line 1)"
+base
+put etc/subgid $'alice:100000:65536\n1001:130000:10\n'
+chk --user alice
+expect "uid-named owner overlaps" subids.subgid.overlap_users fail "--add-subgids " "overlaps 1001's range"
+
+# ------------------------------------------------------------------------------------------------
+# subids.*.overlap_accounts
+base
+put etc/passwd "$(cat "$R/etc/passwd")"$'\nldapuser:x:120000:1000::/:/bin/sh\n'
+chk --user alice
+expect "account in range" subids.subuid.overlap_accounts warn "usermod --del-subuids 100000-165535 --add-subuids " "account 'ldapuser' (uid 120000) is inside alice's range 100000-165535"
+expect "account in range" subids.subgid.overlap_accounts pass
+expect_exit "account in range" 2
+base
+put etc/group "$(cat "$R/etc/group")"$'\nldapgroup:x:130000:\n'
+chk --user alice
+expect "group in range" subids.subgid.overlap_accounts warn "--del-subgids 100000-165535" "group 'ldapgroup' (gid 130000)"
+expect "group in range" subids.subuid.overlap_accounts pass
+# The user's own id is own_id's business, not an account overlap.
+base
+put etc/subuid $'alice:0:65536\nbob:165536:65536\n'
+chk --user alice
+expect "own uid is not an account overlap" subids.subuid.overlap_accounts warn "" "account 'root' (uid 0)"
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); o=[r for r in d["checks"] if r["id"]=="subids.subuid.overlap_accounts"][0]["observed"]; sys.exit(1 if "account '"'alice'"'" in o else 0)' "$T/out.json"; then
+	pass "own uid is not an account overlap: alice herself is not listed"
+else
+	fail "own uid is not an account overlap: alice herself is not listed" "she is"
+fi
+
+# ------------------------------------------------------------------------------------------------
+# subids.*.bounds
+base
+put etc/subuid $'alice:2147483648:65536\nbob:165536:65536\n'
+chk --user alice
+expect "above 2^31" subids.subuid.bounds warn "usermod --del-subuids 2147483648-2147549183 --add-subuids " "goes above 2147483647"
+expect_exit "above 2^31" 2
+put etc/subuid $'alice:2147418113:65536\nbob:165536:65536\n'
+chk --user alice
+expect "last id 2^31" subids.subuid.bounds warn "--add-subuids " "range 2147418113-2147483648 (line 1) goes above 2147483647"
+put etc/subuid $'alice:2147418112:65536\nbob:165536:65536\n'
+chk --user alice
+expect "just below 2^31" subids.subuid.bounds pass "" "highest uid 2147483647"
+# Past the last id: the parser refuses the line, so it is a syntax problem, and alice has no range.
+put etc/subuid $'alice:4294901760:65536\nbob:165536:65536\n'
+chk --user alice
+expect "past 4294967294" subids.subuid.syntax warn "" "line 1: start + count goes beyond 4294967294"
+expect "past 4294967294" subids.subuid.entries fail "--add-subuids "
+
+# ------------------------------------------------------------------------------------------------
+# subids.*.syntax
+base
+put etc/subuid $'alice:100000:65536\nbob:abc:65536\nbob:165536:65536\n'
+chk --user alice
+expect "bad start" subids.subuid.syntax warn "fix or delete line 2 of /etc/subuid" "line 2: start is not a plain decimal number"
+expect_exit "bad start" 2
+put etc/subuid $'alice:100000:65536\r\nbob:165536:65536\n'
+chk --user alice
+expect "CRLF" subids.subuid.syntax warn "sed -i 's/\\r\$//' /etc/subuid" "line 1: carriage return"
+put etc/subuid $'alice:100000:65536\nbob:165536:0\n'
+chk --user alice
+expect "zero count" subids.subuid.syntax warn "a count of 0 grants nothing" "line 2: count is 0"
+put etc/subuid $'alice:100000:65536\nbob:165536:65536\nalice:100000:65536\n'
+chk --user alice
+expect "repeated line" subids.subuid.syntax warn "delete the repeated lines" "line 3 repeats line 1"
+put etc/subuid $'alice:100000:32768\nbob:165536:65536\nalice:300000:32768\n'
+chk --user alice
+expect "owner on two lines" subids.subuid.syntax warn "their ranges add up" "owner 'alice' on 2 lines (1, 3)"
+put etc/subuid $'alice:100000:65536\nbob:165536:65536'
+chk --user alice
+expect "no final newline" subids.subuid.syntax warn "echo >> /etc/subuid" "the last line has no newline"
+put etc/subgid $'alice:100000:65536\nbob:165536:65536\nx\nx:1:2:3\n:1:2\n'
+chk --user alice
+expect "several bad lines" subids.subgid.syntax warn "fix or delete lines 3,4,5 of /etc/subgid" "line 5: empty owner"
+# A comment and blank lines are fine.
+put etc/subgid $'# sub-ids\n\nalice:100000:65536\nbob:165536:65536\n'
+chk --user alice
+expect "comment and blank line" subids.subgid.syntax pass
+
+# ------------------------------------------------------------------------------------------------
+# subids.nsswitch under --sysroot
+base
+put etc/nsswitch.conf $'passwd: files\n'
+chk --user alice
+expect "no subid line" subids.nsswitch pass "" "subid source: files"
+rm "$R/etc/nsswitch.conf"
+chk --user alice
+expect "no nsswitch.conf" subids.nsswitch pass "" "no /etc/nsswitch.conf"
+put etc/nsswitch.conf $'passwd: files\nsubid: sss\n'
+chk --user alice
+expect "subid: sss under --sysroot" subids.nsswitch skip "" "subid source 'sss'"
+expect "subid: sss under --sysroot" subids.subuid.entries skip
+rm "$R/etc/subuid"
+chk --user alice
+expect "subid: sss, no /etc/subuid" subids.subuid.file skip "" "not used"
+base
+chmod 666 "$R/etc/nsswitch.conf"
+chk --user alice
+expect "writable nsswitch.conf" subids.nsswitch fail "chown root:root /etc/nsswitch.conf && chmod 644 /etc/nsswitch.conf" "writable by group or others"
+expect_exit "writable nsswitch.conf" 1
+chown 1000 "$R/etc/nsswitch.conf"
+chmod 644 "$R/etc/nsswitch.conf"
+chk --user alice
+expect "alice's nsswitch.conf" subids.nsswitch fail "chown root:root /etc/nsswitch.conf" "not owned by root"
+
+# ------------------------------------------------------------------------------------------------
+# subids.login_defs
+base
+rm "$R/etc/login.defs"
+chk --user alice
+expect "no login.defs" subids.login_defs pass "" "SUB_UID_MIN 100000 (default), SUB_UID_MAX 600100000 (default), SUB_UID_COUNT 65536 (default)"
+put etc/login.defs $'SUB_UID_MIN 600100000\n'
+chk --user alice
+expect "MIN = MAX" subids.login_defs warn "edit /etc/login.defs" "SUB_UID_MIN 600100000 is not below SUB_UID_MAX 600100000"
+expect_exit "MIN = MAX" 2
+put etc/login.defs $'SUB_GID_COUNT 0\n'
+chk --user alice
+expect "COUNT 0" subids.login_defs warn "edit /etc/login.defs" "SUB_GID_COUNT is 0"
+put etc/login.defs $'SUB_UID_MIN 100000\nSUB_UID_MAX 150000\nSUB_UID_COUNT 65536\n'
+chk --user alice
+expect "no room" subids.login_defs warn "" "is above SUB_UID_MAX 150000"
+put etc/login.defs $'SUB_GID_MAX 4294967295\n'
+chk --user alice
+expect "MAX past the last id" subids.login_defs warn "" "SUB_GID_MAX 4294967295 is above 4294967294"
+put etc/login.defs $'SUB_UID_COUNT 0x10000\n'
+chk --user alice
+expect "hex COUNT" subids.login_defs warn "" "SUB_UID_COUNT is '0x10000', not a plain decimal number"
+put etc/login.defs $'# site values\nSUB_UID_MIN 200000\nSUB_UID_MAX 900000000\nSUB_UID_COUNT 131072\n'
+chk --user alice
+expect "site values" subids.login_defs pass "" "SUB_UID_MIN 200000, SUB_UID_MAX 900000000, SUB_UID_COUNT 131072"
+
+# ------------------------------------------------------------------------------------------------
+# subids.nsswitch on the live system, with a mock plugin: pass, warn (source and files differ),
+# fail (plugin missing, plugin lacking a function), and entries from the source.
+live_cases() {
+	local cc plug="$T/plugins"
+	cc=$(command -v "${CC:-cc}" || true)
+	if [ -z "$cc" ]; then
+		echo "# no C compiler: the live NSS plugin cases are not run"
+		return 0
+	fi
+	mkdir -p "$plug"
+	cat >"$plug/mock.c" <<'EOF'
+/* A libsubid NSS plugin for tests: the user named by CK_NSS_USER owns CK_NSS_START:65536 (uid and
+ * gid), nobody else owns anything. */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <shadow/subid.h>
+
+static bool mine(const char *owner)
+{
+	const char *u = getenv("CK_NSS_USER");
+
+	return u && owner && strcmp(owner, u) == 0;
+}
+
+static unsigned long first(void)
+{
+	const char *s = getenv("CK_NSS_START");
+
+	return s ? strtoul(s, NULL, 10) : 300000;
+}
+
+enum subid_status shadow_subid_has_range(const char *owner, unsigned long start, unsigned long count,
+					 enum subid_type t, bool *result)
+{
+	(void)t;
+	*result = mine(owner) && start >= first() && start + count <= first() + 65536;
+	return SUBID_STATUS_SUCCESS;
+}
+
+enum subid_status shadow_subid_list_owner_ranges(const char *owner, enum subid_type t, struct subid_range **ranges,
+						 int *count)
+{
+	(void)t;
+	*ranges = NULL;
+	*count = 0;
+	if (!mine(owner) || getenv("CK_NSS_NONE"))
+		return SUBID_STATUS_SUCCESS;
+	*ranges = malloc(sizeof(**ranges));
+	if (!*ranges)
+		return SUBID_STATUS_ERROR;
+	(*ranges)[0].start = first();
+	(*ranges)[0].count = 65536;
+	*count = 1;
+	return SUBID_STATUS_SUCCESS;
+}
+
+#ifndef NO_OWNERS
+enum subid_status shadow_subid_find_subid_owners(unsigned long id, enum subid_type t, uid_t **uids, int *count)
+{
+	(void)id;
+	(void)t;
+	*uids = NULL;
+	*count = 0;
+	return SUBID_STATUS_SUCCESS;
+}
+#endif
+
+void shadow_subid_free(void *p)
+{
+	free(p);
+}
+EOF
+	if ! "$cc" -shared -fPIC -o "$plug/libsubid_cktest.so" "$plug/mock.c" 2>"$T/cc.err" ||
+		! "$cc" -shared -fPIC -DNO_OWNERS -o "$plug/libsubid_cknoowners.so" "$plug/mock.c" 2>>"$T/cc.err"; then
+		fail "live: build the mock plugin" "$(cat "$T/cc.err")"
+		return 0
+	fi
+	mkdir -p "$T/ov"
+	mount -t tmpfs -o mode=755 ck-subids "$T/ov"
+	mkdir -p "$T/ov/upper" "$T/ov/work"
+	mount -t overlay ck-subids-etc -o "lowerdir=/etc,upperdir=$T/ov/upper,workdir=$T/ov/work" /etc
+	rm -f /etc/subuid /etc/subgid
+	sed -i '/^subid:/d' /etc/nsswitch.conf
+	useradd -M -l -s /usr/sbin/nologin cknssu
+	printf 'cknssu:300000:65536\n' >/etc/subuid
+	printf 'cknssu:300000:65536\n' >/etc/subgid
+	chmod 644 /etc/subuid /etc/subgid
+	export LD_LIBRARY_PATH="$plug" CK_NSS_USER=cknssu
+
+	printf 'subid: cktest\n' >>/etc/nsswitch.conf
+	CK_NSS_START=300000 chk_live --user cknssu
+	expect "live, source agrees with the files" subids.nsswitch pass "" "subid source 'cktest': libsubid_cktest.so loads"
+	expect "live, source agrees with the files" subids.subuid.entries pass "" "from the subid source 'cktest': 300000-365535"
+	expect "live, source agrees with the files" subids.subuid.overlap_users skip
+	CK_NSS_START=400000 chk_live --user cknssu
+	expect "live, source differs from the files" subids.nsswitch warn "make /etc/subuid agree with the subid source 'cktest'" "lists uid 400000-465535 for cknssu while /etc/subuid lists 300000-365535"
+	expect "live, source differs from the files" subids.subuid.entries pass "" "400000-465535"
+	CK_NSS_NONE=1 chk_live --user cknssu
+	expect "live, source lists nothing" subids.subuid.entries fail "in the subid source 'cktest'" "lists no uid range for cknssu"
+	rm /etc/subuid
+	CK_NSS_START=300000 chk_live --user cknssu
+	expect "live, source and no /etc/subuid" subids.subuid.file skip
+	expect "live, source and no /etc/subuid" subids.nsswitch pass
+
+	sed -i 's/^subid:.*/subid: cknosuch/' /etc/nsswitch.conf
+	chk_live --user cknssu
+	expect "live, plugin missing" subids.nsswitch fail "set 'subid: files' in /etc/nsswitch.conf" "cannot load libsubid_cknosuch.so"
+	expect "live, plugin missing" subids.subuid.entries skip
+	sed -i 's/^subid:.*/subid: cknoowners/' /etc/nsswitch.conf
+	chk_live --user cknssu
+	expect "live, plugin lacks a function" subids.nsswitch fail "libsubid_cknoowners.so" "lacks shadow_subid_find_subid_owners"
+	sed -i 's/^subid:.*/subid: files/' /etc/nsswitch.conf
+	chk_live --user cknssu
+	expect "live, subid: files" subids.nsswitch pass
+	unset LD_LIBRARY_PATH CK_NSS_USER
+}
+if [ "$CHECK_SUBIDS_NS" = 1 ]; then
+	live_cases
+else
+	echo "# no private mount namespace: the live NSS plugin cases are not run"
+fi
+
+FINISHED=1
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" = 0 ]
