@@ -6,7 +6,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config \
-	libcap-dev libcap2-bin libaudit-dev libsubid-dev check \
+	libcap-dev libcap2-bin libaudit-dev libsubid-dev libpam0g-dev check pamtester \
 	uidmap util-linux passwd login procps python3 strace valgrind shellcheck mandoc \
 	python3-jsonschema fuse-overlayfs fuse3 slirp4netns \
 	podman runc conmon crun busybox-static catatonit

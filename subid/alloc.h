@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * Allocating sub-id ranges: the policy (first-fit or uid-derived), the content of the rewritten
+ * file, and the whole locked transaction shared by the subid-alloc tool and pam_subid.
+ *
+ * No printing, no exit, no global state: errors come back as -errno plus a reason in a
+ * caller-owned struct alloc_error. */
+#ifndef SUBID_ALLOC_H
+#define SUBID_ALLOC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "range.h"
+
+enum alloc_mode {
+	ALLOC_FIRST_FIT, /* the lowest free hole of count ids in [min, max], as useradd does */
+	ALLOC_UID,       /* min + (uid - min_uid) * count: the same range on every host */
+};
+
+struct alloc_policy {
+	enum alloc_mode mode;
+	uint64_t min, max;      /* ids allowed: [min, max], both inclusive (SUB_UID_MIN/MAX) */
+	uint64_t count;         /* ids per range (SUB_UID_COUNT) */
+	uint64_t min_uid;       /* ALLOC_UID: the uid that gets the range starting at min */
+};
+
+enum alloc_reason {
+	ALLOC_OK = 0,
+	ALLOC_E_POLICY,     /* min > max, count 0, min + count - 1 > max, max > 4294967294 */
+	ALLOC_E_EXHAUSTED,  /* first-fit: no hole of count ids in [min, max] */
+	ALLOC_E_UID_RANGE,  /* uid mode: uid < min_uid, or the range leaves [min, max] */
+	ALLOC_E_COLLISION,  /* uid mode: the range overlaps an existing range (owner given) */
+	ALLOC_E_NAME,       /* the user name cannot be written as an owner (':', newline, control) */
+	ALLOC_E_NOFILE,     /* the file does not exist and creating it was not asked */
+	ALLOC_E_UNTRUSTED,  /* the file is not a regular root-owned file, or is group/world-writable */
+	ALLOC_E_LOCK,       /* a lock could not be taken (busy: another tool holds it) */
+	ALLOC_E_IO,         /* reading, writing, fsync or rename failed (errno in the return) */
+	ALLOC_E_NSS,        /* nsswitch.conf names a subid source other than files */
+	ALLOC__MAX
+};
+
+struct alloc_error {
+	enum alloc_reason reason;
+	const char *file;          /* the file concerned, when there is one */
+	char detail[160];          /* e.g. the colliding owner and range, or the lock holder's pid */
+};
+
+/* One-line English description of a reason. Never NULL. */
+const char *alloc_reason_str(enum alloc_reason r);
+
+/* Validate a policy (ALLOC_E_POLICY otherwise). */
+int alloc_policy_check(const struct alloc_policy *p, struct alloc_error *err);
+
+/* First fit: the lowest start >= min such that [start, start+count) lies in [min, max] and
+ * overlaps none of the n ranges (of any owner; unsorted; may overlap each other). The array is
+ * sorted in place. Returns 0 and *ret_start, or -ENOSPC (ALLOC_E_EXHAUSTED). */
+int alloc_first_fit(struct idrange *ranges, size_t n, const struct alloc_policy *p, uint32_t *ret_start,
+		    struct alloc_error *err);
+
+/* uid mode: start = min + (uid - min_uid) * count, in uint64; -ERANGE (ALLOC_E_UID_RANGE) when
+ * uid < min_uid or the range leaves [min, max]; -EEXIST (ALLOC_E_COLLISION) when it overlaps one
+ * of the n ranges (owners, parallel to ranges, name the collider in err->detail; may be NULL). */
+int alloc_uid_mode(const struct idrange *ranges, const char *const *owners, size_t n, uint32_t uid,
+		   const struct alloc_policy *p, uint32_t *ret_start, struct alloc_error *err);
+
+/* Whether a user name can be written as the owner field: non-empty, no ':', no byte < 0x20 or
+ * 0x7f, and not all digits (which would read as a uid). */
+bool alloc_name_writable(const char *name);
+
+/* The new file content: old (len bytes, any content, kept byte for byte, malformed lines too),
+ * a '\n' added if old does not end with one, then "owner:start:count\n". Returns a malloc()ed
+ * buffer and its length, or -ENOMEM. */
+int alloc_append_line(const char *old, size_t len, const char *owner, uint32_t start, uint32_t count,
+		      char **ret, size_t *ret_len);
+
+/* ---- The locked transaction ---------------------------------------------------------------- */
+
+struct alloc_request {
+	const char *user;          /* login name */
+	uint32_t uid;
+	bool by_uid;               /* write the owner as the numeric uid */
+	bool create;               /* create missing files (root:root 0644) */
+	struct alloc_policy uid_policy, gid_policy;
+	const char *root;          /* "" or a prefix directory (tests only); files are ROOT/etc/... */
+	unsigned lock_timeout_s;   /* how long to wait for /etc/.pwd.lock (shadow: 15) */
+};
+
+struct alloc_result {
+	bool had_uid, had_gid;     /* the user already had a range in the file (nothing written) */
+	struct idrange uid_range, gid_range; /* what was allocated (valid when !had_*) */
+};
+
+/* The whole allocation, as useradd would do it, for one user:
+ *   1. the passwd lock (lckpwdf()'s lock on ROOT/etc/.pwd.lock), then ROOT/etc/subuid.lock and
+ *      ROOT/etc/subgid.lock with shadow's commonio protocol (link()ed pid file, stale takeover);
+ *   2. re-read both files under the locks; a user with a range (by name or uid) keeps it;
+ *   3. choose the missing range(s) by the policy, against every range in the file;
+ *   4. write each changed file crash-safely: a temporary file in the same directory with the old
+ *      owner and mode, fsync, rename() over the original, fsync of the directory;
+ *   5. release the locks in reverse order.
+ * Meant to run in a short-lived process (it may block up to lock_timeout_s). Returns 0 with
+ * *ret filled in, or -errno with *err. No lock is left behind on any return. */
+int alloc_transaction(const struct alloc_request *req, struct alloc_result *ret, struct alloc_error *err);
+
+/* ---- shadow's commonio lock, exposed for tests -------------------------------------------- */
+
+/* Take the link()-based lock of path (creates path.PID, links it to path.lock, requires
+ * st_nlink == 2; a lock whose pid is dead, or unsignalable, is stale and taken over once).
+ * Returns 0, -EBUSY with err->detail naming the holder, or -errno. */
+int alloc_lock_file(const char *path, struct alloc_error *err);
+/* Release it: unlink path.lock. */
+int alloc_unlock_file(const char *path);
+
+#endif
