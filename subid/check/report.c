@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "conf.h"
 #include "util.h"
 
 static char *dup_or_null(const char *s, bool *oom)
@@ -71,43 +72,12 @@ int check_read_file(const struct check_ctx *c, const char *abspath, char **ret, 
 {
 	char path[4096];
 	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, size = 4096;
 
 	fd = open(check_path(c, abspath, path, sizeof(path)), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
-	buf = malloc(size + 1);
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t n;
-
-		if (len == size) {
-			char *nb;
-
-			if (size >= (64u << 20))
-				return -EFBIG;
-			nb = realloc(buf, size * 2 + 1);
-			if (!nb)
-				return -ENOMEM;
-			buf = nb;
-			size *= 2;
-		}
-		n = read(fd, buf + len, size - len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
-	return 0;
+	/* /proc files report size 0: conf_read_fd() reads to EOF whatever st_size says. */
+	return conf_read_fd(fd, 64u << 20, ret, ret_len);
 }
 
 int check_read_sysctl(const struct check_ctx *c, const char *abspath, long long *ret)
