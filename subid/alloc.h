@@ -66,7 +66,7 @@ int alloc_uid_mode(const struct idrange *ranges, const char *const *owners, size
 		   const struct alloc_policy *p, uint32_t *ret_start, struct alloc_error *err);
 
 /* Whether a user name can be written as the owner field: non-empty, no ':', no byte < 0x20 or
- * 0x7f, and not all digits (which would read as a uid). */
+ * 0x7f, not all digits (which would read as a uid), and no leading '#' (a comment line). */
 bool alloc_name_writable(const char *name);
 
 /* The new file content: old (len bytes, any content, kept byte for byte, malformed lines too),
@@ -89,7 +89,7 @@ struct alloc_request {
 
 struct alloc_result {
 	bool had_uid, had_gid;     /* the user already had a range in the file (nothing written) */
-	struct idrange uid_range, gid_range; /* what was allocated (valid when !had_*) */
+	struct idrange uid_range, gid_range; /* what was allocated; when had_*: the user's first range */
 };
 
 /* The whole allocation, as useradd would do it, for one user:

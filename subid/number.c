@@ -18,12 +18,16 @@ int subid_parse_u32(const char *s, size_t len, uint32_t *ret)
 	/* A leading zero is refused rather than read as octal (shadow) or silently as decimal. */
 	if (s[0] == '0' && len > 1)
 		return -EINVAL;
+	/* Every byte is checked, so that "99999999999x" is -EINVAL, not -ERANGE. Up to 19 digits fit
+	 * in uint64_t without wrapping; past 10 digits (no leading zero) the number is >= 10^10 and
+	 * out of range anyway, so accumulation stops there. */
 	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
+		unsigned d = (unsigned)(unsigned char)s[i] - '0';
+
+		if (d > 9)
 			return -EINVAL;
-		/* Keep scanning once out of range, so that "99999999999x" is -EINVAL, not -ERANGE. */
-		if (v <= UINT32_MAX)
-			v = v * 10 + (uint64_t)(s[i] - '0');
+		if (i < 11)
+			v = v * 10 + d;
 	}
 	if (v > UINT32_MAX)
 		return -ERANGE;

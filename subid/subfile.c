@@ -51,19 +51,22 @@ static enum subfile_reason parse_entry(const char *p, size_t len, struct subfile
 	uint32_t start, count;
 	int r;
 
+	bool bad_owner = false;
+
 	if (p[len - 1] == '\r')
 		return SUBFILE_E_CR;
-	c1 = memchr(p, ':', len);
-	if (!c1)
+	/* The owner and its control-byte check in one walk to the first ':'. */
+	for (c1 = p; c1 < end && *c1 != ':'; c1++)
+		bad_owner |= (unsigned char)*c1 < 0x20 || *c1 == 0x7f;
+	if (c1 == end)
 		return SUBFILE_E_FIELDS;
 	c2 = memchr(c1 + 1, ':', (size_t)(end - c1 - 1));
 	if (!c2 || memchr(c2 + 1, ':', (size_t)(end - c2 - 1)))
 		return SUBFILE_E_FIELDS;
 	if (c1 == p)
 		return SUBFILE_E_OWNER;
-	for (const char *q = p; q < c1; q++)
-		if ((unsigned char)*q < 0x20 || *q == 0x7f)
-			return SUBFILE_E_OWNER_BYTES;
+	if (bad_owner)
+		return SUBFILE_E_OWNER_BYTES;
 	r = subid_parse_u32(c1 + 1, (size_t)(c2 - c1 - 1), &start);
 	if (r < 0)
 		return r == -ERANGE ? SUBFILE_E_START_RANGE : SUBFILE_E_START;
@@ -200,12 +203,16 @@ static int take_line(struct collector *col, const char *text, size_t len)
 	return 0;
 }
 
-/* [p, e) holds whole lines (e is just past a '\n', or the end of the file). needle is
- * "\n<owner>:"; the region's first line has no '\n' before it and is tested on its own. */
-static int scan_region(struct collector *col, const char *p, const char *e, const char *needle, size_t nlen)
+/* [p, e) holds whole lines (e is just past a '\n', or the end of the file) and *e is writable
+ * (the buffer keeps a spare byte). needle is "\n<owner>:"; the region's first line has no '\n'
+ * before it and is tested on its own. The search uses strstr() on the region NUL-terminated at e:
+ * glibc's SSE2 strstr needs about a third of memmem's instructions for such needles. An embedded
+ * NUL ends a strstr() early, so the search resumes past it. */
+static int scan_region(struct collector *col, char *p, char *e, const char *needle, size_t nlen)
 {
-	const char *q = p, *h, *le;
-	int r;
+	char *q = p, *h, *le, save = *e;
+	bool has_nul;
+	int r = 0;
 
 	if ((size_t)(e - p) >= nlen - 1 && memcmp(p, needle + 1, nlen - 1) == 0) {
 		le = memchr(p, '\n', (size_t)(e - p));
@@ -213,21 +220,31 @@ static int scan_region(struct collector *col, const char *p, const char *e, cons
 		if (r < 0)
 			return r;
 	}
-	while ((size_t)(e - q) >= nlen && (h = memmem(q, (size_t)(e - q), needle, nlen))) {
-		const char *line = h + 1;
-
-		le = memchr(line, '\n', (size_t)(e - line));
+	/* One fast memchr() tells whether any NUL can stop strstr() early; files rarely hold one. */
+	has_nul = memchr(p, '\0', (size_t)(e - p)) != NULL;
+	*e = '\0';
+	while (q < e) {
+		h = strstr(q, needle);
+		if (!h) {
+			if (!has_nul)
+				break;
+			q += strlen(q) + 1; /* past the NUL that stopped it (e's own ends the loop) */
+			continue;
+		}
+		le = memchr(h + 1, '\n', (size_t)(e - h - 1));
 		if (!le)
 			le = e;
-		r = take_line(col, line, (size_t)(le - line));
+		r = take_line(col, h + 1, (size_t)(le - h - 1));
 		if (r < 0)
-			return r;
+			break;
 		q = le;
 	}
-	return 0;
+	*e = save;
+	return r;
 }
 
-#define SCAN_BUF (256u << 10)
+/* Below glibc's mmap threshold, so the buffer comes from the heap without fresh page faults. */
+#define SCAN_BUF (64u << 10)
 
 int subfile_collect_fd(int fd, const char *name, uint32_t uid, struct idrange **ret, size_t *ret_n)
 {
@@ -246,12 +263,12 @@ int subfile_collect_fd(int fd, const char *name, uint32_t uid, struct idrange **
 	if (nlen[0] == nlen[1] && memcmp(needle[0], needle[1], nlen[0]) == 0)
 		nlen[1] = 0; /* a user named after its own uid: one needle is enough */
 
-	buf = malloc(SCAN_BUF);
+	buf = malloc(SCAN_BUF + 1); /* + 1: the NUL scan_region() puts after a region */
 	if (!buf)
 		return -ENOMEM;
 	for (;;) {
 		ssize_t n = read(fd, buf + have, SCAN_BUF - have);
-		const char *start = buf, *end, *last;
+		char *start = buf, *end, *last;
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -268,7 +285,7 @@ int subfile_collect_fd(int fd, const char *name, uint32_t uid, struct idrange **
 			break;
 		}
 		if (skipping) {
-			const char *nl = memchr(buf, '\n', (size_t)(end - buf));
+			char *nl = memchr(buf, '\n', (size_t)(end - buf));
 
 			if (!nl) {
 				have = 0;

@@ -86,7 +86,7 @@ int subfile_collect(const char *buf, size_t len, const char *name, uint32_t uid,
 
 /* The same ranges as subfile_collect() (as a set: entries by name come before entries by uid),
  * read from fd (from its offset to EOF) through a fixed
- * 256 KiB buffer, parsing only the lines that can be the owner's: those that begin with
+ * 64 KiB buffer, parsing only the lines that can be the owner's: those that begin with
  * "<name>:" or "<uid>:" (the only spellings subfile_owner_matches() accepts). Lines are not
  * counted: use subfile_collect() on the whole file for a summary. A line longer than the buffer
  * cannot be an entry of any owner we match and is skipped. Returns 0 or -errno (read, ENOMEM);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  * Check suite for subfile_collect_fd(), the helpers' fast path: it must find exactly the ranges
  * the full parser subfile_collect() finds, in the same order, whatever the file holds and wherever
- * the 256 KiB read buffer cuts it. Files are generated in memory and fed through a memfd. */
+ * the 64 KiB read buffer cuts it. Files are generated in memory and fed through a memfd. */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +14,7 @@
 
 #include "subfile.h"
 
-#define BUF (256u << 10) /* the reader's buffer size, to aim lines at its edges */
+#define BUF (64u << 10) /* the reader's buffer size, to aim lines at its edges */
 
 struct text {
 	char *p;

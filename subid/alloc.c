@@ -1,0 +1,692 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * Sub-id allocation: the policy (first-fit or uid-derived), the rewritten file's content, shadow's
+ * locks, and the whole locked transaction that pam_subid's helper and subid-alloc run.
+ *
+ * Invariants:
+ *  - every id computation is done in uint64_t; a chosen range always has min <= start and
+ *    start + count - 1 <= max <= 4294967294, so it is valid by the kernel's rule (range.h);
+ *  - first-fit considers every valid entry of every owner, in any order, overlapping or not;
+ *  - the old content is kept byte for byte (malformed lines, CRLF, NUL bytes) and one line added;
+ *  - locks are taken in shadow's order (/etc/.pwd.lock, subuid.lock, subgid.lock) and released in
+ *    reverse; alloc_transaction() leaves none behind on any return path;
+ *  - the files are read only once every lock is held, and the decision uses that content only,
+ *    so a concurrent useradd/usermod (same locks) can never be interleaved with us;
+ *  - a file is replaced only by rename() of a complete, fsynced temporary file in the same
+ *    directory with the old owner and mode: killed at any point, the old or the new content;
+ *  - no printing, no exit, no global state, no signal handler, no alarm(). */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "conf.h"
+#include "number.h"
+#include "subfile.h"
+#include "util.h"
+
+#define ID_MAX (ID_LIMIT - 1)       /* 4294967294: the last id the kernel maps */
+#define MAX_FILE_SIZE (64u << 20)   /* a pre-generated 64k-user file is about 2 MiB */
+#define PWD_LOCK_POLL_NS 10000000L  /* 10 ms between two F_OFD_SETLK attempts */
+
+static const char *const reason_str[ALLOC__MAX] = {
+	[ALLOC_OK] = "success",
+	[ALLOC_E_POLICY] = "invalid allocation policy",
+	[ALLOC_E_EXHAUSTED] = "no free range left",
+	[ALLOC_E_UID_RANGE] = "the uid-derived range is out of bounds",
+	[ALLOC_E_COLLISION] = "the uid-derived range overlaps an existing range",
+	[ALLOC_E_NAME] = "the user name cannot be written to the file",
+	[ALLOC_E_NOFILE] = "the file does not exist",
+	[ALLOC_E_UNTRUSTED] = "the file is not trusted",
+	[ALLOC_E_LOCK] = "cannot lock",
+	[ALLOC_E_IO] = "input/output error",
+	[ALLOC_E_NSS] = "nsswitch.conf names a subid source other than files",
+};
+
+const char *alloc_reason_str(enum alloc_reason r)
+{
+	if ((unsigned)r >= ALLOC__MAX || !reason_str[r])
+		return "unknown error";
+	return reason_str[r];
+}
+
+/* Fill *err (when given) and return r, so that a failure is one statement. */
+static int fail(struct alloc_error *err, enum alloc_reason reason, const char *file, int r, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static int fail(struct alloc_error *err, enum alloc_reason reason, const char *file, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err) {
+		err->reason = reason;
+		err->file = file;
+		err->detail[0] = '\0';
+		if (fmt) {
+			va_start(ap, fmt);
+			(void)vsnprintf(err->detail, sizeof(err->detail), fmt, ap);
+			va_end(ap);
+		}
+	}
+	return r;
+}
+
+/* ---- Policy ---------------------------------------------------------------------------------- */
+
+int alloc_policy_check(const struct alloc_policy *p, struct alloc_error *err)
+{
+	if (p->mode != ALLOC_FIRST_FIT && p->mode != ALLOC_UID)
+		return fail(err, ALLOC_E_POLICY, NULL, -EINVAL, "unknown mode %d", (int)p->mode);
+	if (p->count == 0)
+		return fail(err, ALLOC_E_POLICY, NULL, -EINVAL, "count is 0");
+	if (p->max > ID_MAX)
+		return fail(err, ALLOC_E_POLICY, NULL, -EINVAL, "max %" PRIu64 " is above %" PRIu64, p->max, ID_MAX);
+	if (p->min > p->max)
+		return fail(err, ALLOC_E_POLICY, NULL, -EINVAL, "min %" PRIu64 " is above max %" PRIu64, p->min, p->max);
+	/* max <= ID_MAX and count >= 1 bound both terms: no wrap. */
+	if (p->count - 1 > p->max - p->min)
+		return fail(err, ALLOC_E_POLICY, NULL, -EINVAL, "count %" PRIu64 " does not fit in [%" PRIu64 ", %" PRIu64 "]",
+			    p->count, p->min, p->max);
+	return 0;
+}
+
+static int cmp_start(const void *a, const void *b)
+{
+	const struct idrange *x = a, *y = b;
+
+	/* Compare, never subtract: starts 2^31 apart would overflow an int (yrro/pam_subuid's bug). */
+	return (x->start > y->start) - (x->start < y->start);
+}
+
+int alloc_first_fit(struct idrange *ranges, size_t n, const struct alloc_policy *p, uint32_t *ret_start,
+		    struct alloc_error *err)
+{
+	uint64_t cand;
+	int r;
+
+	r = alloc_policy_check(p, err);
+	if (r < 0)
+		return r;
+	/* Sort only when needed (never qsort(NULL, 0)): useradd keeps the file sorted and allocations
+	 * are appended in increasing order, so a sorted file is the common case, checked in O(n). */
+	for (size_t i = 1; i < n; i++)
+		if (ranges[i].start < ranges[i - 1].start) {
+			qsort(ranges, n, sizeof(*ranges), cmp_start);
+			break;
+		}
+	/* Sweep by start. cand is the lowest id >= min that no range seen so far covers: each range
+	 * seen ends at or before it. The first range starting at or after cand + count leaves the
+	 * hole [cand, cand + count) free, and so does every later one (they start even later). */
+	cand = p->min;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t s = ranges[i].start, e = s + ranges[i].count;
+
+		if (ranges[i].count == 0)
+			continue; /* covers nothing; shadow skips these too */
+		if (cand + p->count <= s)
+			break;
+		if (e > cand)
+			cand = e;
+		if (cand > p->max)
+			break;
+	}
+	if (cand > p->max || p->count - 1 > p->max - cand)
+		return fail(err, ALLOC_E_EXHAUSTED, NULL, -ENOSPC,
+			    "no hole of %" PRIu64 " ids in [%" PRIu64 ", %" PRIu64 "]", p->count, p->min, p->max);
+	*ret_start = (uint32_t)cand;
+	return 0;
+}
+
+int alloc_uid_mode(const struct idrange *ranges, const char *const *owners, size_t n, uint32_t uid,
+		   const struct alloc_policy *p, uint32_t *ret_start, struct alloc_error *err)
+{
+	uint64_t start;
+	int r;
+
+	r = alloc_policy_check(p, err);
+	if (r < 0)
+		return r;
+	if (uid < p->min_uid)
+		return fail(err, ALLOC_E_UID_RANGE, NULL, -ERANGE, "uid %" PRIu32 " is below min_uid %" PRIu64, uid,
+			    p->min_uid);
+	/* (uid - min_uid) < 2^32 and count < 2^32, so the product stays below 2^64 - 2^33 and adding
+	 * min (< 2^32) cannot wrap either. */
+	start = p->min + ((uint64_t)uid - p->min_uid) * p->count;
+	if (start > p->max || p->count - 1 > p->max - start)
+		return fail(err, ALLOC_E_UID_RANGE, NULL, -ERANGE,
+			    "uid %" PRIu32 " gives %" PRIu64 "-%" PRIu64 ", beyond max %" PRIu64, uid, start,
+			    start + p->count - 1, p->max);
+	for (size_t i = 0; i < n; i++) {
+		if (ranges[i].count == 0 || !idrange_overlap(start, p->count, ranges[i].start, ranges[i].count))
+			continue;
+		return fail(err, ALLOC_E_COLLISION, NULL, -EEXIST,
+			    "%" PRIu64 ":%" PRIu64 " overlaps %s:%" PRIu32 ":%" PRIu32, start, p->count,
+			    owners && owners[i] ? owners[i] : "(unknown owner)", ranges[i].start, ranges[i].count);
+	}
+	*ret_start = (uint32_t)start;
+	return 0;
+}
+
+bool alloc_name_writable(const char *name)
+{
+	bool digits = true;
+
+	/* '#' first would turn the new line into a comment that no reader sees: the user would get a
+	 * fresh range at every login. */
+	if (!name || name[0] == '\0' || name[0] == '#')
+		return false;
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++) {
+		if (*c == ':' || *c < 0x20 || *c == 0x7f)
+			return false;
+		if (*c < '0' || *c > '9')
+			digits = false;
+	}
+	return !digits; /* all digits would read as a uid (subfile_owner_matches) */
+}
+
+int alloc_append_line(const char *old, size_t len, const char *owner, uint32_t start, uint32_t count,
+		      char **ret, size_t *ret_len)
+{
+	char tail[2 * 11 + 3];
+	size_t olen = strlen(owner), nl = len > 0 && old[len - 1] != '\n', tlen, total;
+	char *buf, *p;
+
+	tlen = (size_t)snprintf(tail, sizeof(tail), ":%" PRIu32 ":%" PRIu32 "\n", start, count);
+	if (len > SIZE_MAX - 1 - nl - olen - tlen)
+		return -ENOMEM;
+	total = len + nl + olen + tlen;
+	buf = malloc(total + 1);
+	if (!buf)
+		return -ENOMEM;
+	p = buf;
+	if (len > 0)
+		p = mempcpy(p, old, len);
+	if (nl)
+		*p++ = '\n'; /* end the old last line, so the new entry is a line of its own */
+	p = mempcpy(p, owner, olen);
+	p = mempcpy(p, tail, tlen);
+	*p = '\0';
+	*ret = buf;
+	*ret_len = total;
+	return 0;
+}
+
+/* ---- shadow's commonio lock ------------------------------------------------------------------- */
+
+/* The pid in a lock file: decimal digits up to the first NUL (shadow writes "<pid>\0"), strict. */
+static int read_lock_pid(const char *lock, pid_t *ret)
+{
+	_cleanup_close_ int fd = -1;
+	char buf[32];
+	ssize_t n;
+	uint32_t v;
+
+	fd = open(lock, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	do
+		n = read(fd, buf, sizeof(buf) - 1);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	/* Like shadow's get_pid(): anything but a pid in 1..INT_MAX is not a lock we may judge. */
+	if (subid_parse_u32(buf, strnlen(buf, (size_t)n), &v) < 0 || v == 0 || v > INT_MAX)
+		return -EINVAL;
+	*ret = (pid_t)v;
+	return 0;
+}
+
+/* link() the pid file to the lock, then require a link count of 2 on the pid file: shadow's
+ * check_link_count(), which catches an NFS link() that reports failure or success wrongly. */
+static int link_lock(const char *pidfile, const char *lock)
+{
+	struct stat st;
+
+	if (link(pidfile, lock) < 0)
+		return -errno;
+	if (lstat(pidfile, &st) < 0)
+		return -errno;
+	return st.st_nlink == 2 ? 0 : -ENOLCK;
+}
+
+static int write_full(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Create path.PID holding "<pid>\0" (0600), on disk before anyone can see it as a lock. */
+static int write_pid_file(const char *pidfile, pid_t self)
+{
+	_cleanup_close_ int fd = -1;
+	char buf[24];
+	int n, r;
+
+	fd = open(pidfile, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+	if (fd < 0)
+		return -errno;
+	n = snprintf(buf, sizeof(buf), "%ld", (long)self);
+	r = write_full(fd, buf, (size_t)n + 1); /* with its NUL, as shadow writes it */
+	if (r == 0 && fdatasync(fd) < 0)
+		r = -errno;
+	if (close(TAKE_FD(fd)) < 0 && r == 0)
+		r = -errno;
+	return r;
+}
+
+int alloc_lock_file(const char *path, struct alloc_error *err)
+{
+	_cleanup_free_ char *pidfile = NULL, *lock = NULL;
+	pid_t self = getpid(), holder;
+	int r;
+
+	if (asprintf(&pidfile, "%s.%ld", path, (long)self) < 0) {
+		pidfile = NULL;
+		return fail(err, ALLOC_E_LOCK, path, -ENOMEM, NULL);
+	}
+	if (asprintf(&lock, "%s.lock", path) < 0) {
+		lock = NULL;
+		return fail(err, ALLOC_E_LOCK, path, -ENOMEM, NULL);
+	}
+	r = write_pid_file(pidfile, self);
+	if (r < 0) {
+		(void)unlink(pidfile);
+		return fail(err, ALLOC_E_LOCK, path, r, "cannot create %s", pidfile);
+	}
+	r = link_lock(pidfile, lock);
+	if (r == -EEXIST) {
+		/* Held, or left behind: judge it by its pid, as shadow's do_lock_file() does. */
+		r = read_lock_pid(lock, &holder);
+		if (r == -ENOENT) {
+			r = link_lock(pidfile, lock); /* released meanwhile: one more try */
+		} else if (r < 0) {
+			(void)unlink(pidfile);
+			return fail(err, ALLOC_E_LOCK, path, r, "%s holds no readable pid", lock);
+		} else if (kill(holder, 0) == 0) {
+			(void)unlink(pidfile);
+			return fail(err, ALLOC_E_LOCK, path, -EBUSY, "%s is held by pid %ld", lock, (long)holder);
+		} else {
+			/* Dead (ESRCH), or EPERM: shadow counts both as stale. Take it over once; two
+			 * takers racing here are kept apart by the passwd lock, as in shadow. */
+			if (unlink(lock) < 0 && errno != ENOENT) {
+				r = -errno;
+				(void)unlink(pidfile);
+				return fail(err, ALLOC_E_LOCK, path, r, "cannot remove the stale %s of pid %ld", lock,
+					    (long)holder);
+			}
+			r = link_lock(pidfile, lock);
+		}
+		if (r == -EEXIST)
+			r = -EBUSY; /* another process took it between our two tries */
+	}
+	(void)unlink(pidfile);
+	if (r < 0)
+		return fail(err, ALLOC_E_LOCK, path, r, "cannot link %s to %s", pidfile, lock);
+	return 0;
+}
+
+int alloc_unlock_file(const char *path)
+{
+	_cleanup_free_ char *lock = NULL;
+	pid_t holder;
+	int r;
+
+	if (asprintf(&lock, "%s.lock", path) < 0)
+		return -ENOMEM;
+	/* Remove only our own lock: one taken over from us (a holder that could not signal us sees
+	 * EPERM and calls it stale) now belongs to somebody else. */
+	r = read_lock_pid(lock, &holder);
+	if (r < 0)
+		return r;
+	if (holder != getpid())
+		return -ESTALE;
+	if (unlink(lock) < 0)
+		return -errno;
+	return 0;
+}
+
+/* ---- The passwd lock ------------------------------------------------------------------------- */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* lckpwdf()'s lock without lckpwdf(): a whole-file write lock on ROOT/etc/.pwd.lock. An OFD lock
+ * conflicts with the POSIX lock glibc takes there, so shadow's tools and we exclude each other;
+ * polled, so no alarm() is needed and the wait is ours to bound. Returns the descriptor (closing
+ * it releases the lock) or -errno: -ETIMEDOUT when still held after timeout_s. */
+static int pwd_lock(const char *path, unsigned timeout_s, struct alloc_error *err, const char *name)
+{
+	_cleanup_close_ int fd = -1;
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0, .l_pid = 0 };
+	uint64_t deadline = now_ns() + (uint64_t)timeout_s * 1000000000u;
+
+	fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+	if (fd < 0)
+		return fail(err, ALLOC_E_LOCK, name, -errno, "cannot open the passwd lock");
+	for (;;) {
+		struct timespec pause = { 0, PWD_LOCK_POLL_NS };
+
+		if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
+			return TAKE_FD(fd);
+		if (errno != EAGAIN && errno != EACCES && errno != EINTR)
+			return fail(err, ALLOC_E_LOCK, name, -errno, "cannot lock the passwd lock");
+		if (now_ns() >= deadline)
+			return fail(err, ALLOC_E_LOCK, name, -ETIMEDOUT, "still held by another process after %u s",
+				    timeout_s);
+		(void)nanosleep(&pause, NULL);
+	}
+}
+
+/* ---- The transaction ------------------------------------------------------------------------- */
+
+/* a followed by b, malloc()ed; NULL when out of memory. */
+static char *strjoin(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	char *s = malloc(la + lb + 1);
+
+	if (s) {
+		memcpy(s, a, la);
+		memcpy(s + la, b, lb + 1);
+	}
+	return s;
+}
+
+struct subid_file {
+	const char *name;      /* "/etc/subuid": static, for err->file (the path is freed on return) */
+	char *path;            /* ROOT/etc/subuid */
+	const struct alloc_policy *policy;
+	bool locked, exists;
+	struct stat st;
+	char *buf;             /* the whole content read under the locks */
+	size_t len;
+	bool had;              /* the user already has a range: nothing to write */
+	struct idrange range;  /* the user's first range, or the one allocated */
+};
+
+/* Open and check a file as conf_open_trusted() does, except that a test prefix may also be owned
+ * by the caller's euid, then read it whole. A missing file is empty, when create is asked. */
+static int read_subid_file(struct subid_file *f, bool prefix, bool create, struct alloc_error *err)
+{
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		r = -errno;
+		if (r == -ENOENT && create)
+			return 0;
+		if (r == -ENOENT)
+			return fail(err, ALLOC_E_NOFILE, f->name, r, "and creating it was not asked");
+		if (r == -ELOOP)
+			return fail(err, ALLOC_E_UNTRUSTED, f->name, r, "is a symbolic link");
+		return fail(err, ALLOC_E_IO, f->name, r, "cannot open");
+	}
+	if (fstat(fd, &f->st) < 0)
+		return fail(err, ALLOC_E_IO, f->name, -errno, "cannot stat");
+	if (!S_ISREG(f->st.st_mode))
+		return fail(err, ALLOC_E_UNTRUSTED, f->name, -EPERM, "%s", conf_distrust_str(CONF_NOT_REGULAR));
+	if (f->st.st_uid != 0 && !(prefix && f->st.st_uid == geteuid()))
+		return fail(err, ALLOC_E_UNTRUSTED, f->name, -EPERM, "is owned by uid %ld, not root",
+			    (long)f->st.st_uid);
+	if (f->st.st_mode & (S_IWGRP | S_IWOTH))
+		return fail(err, ALLOC_E_UNTRUSTED, f->name, -EPERM, "%s", conf_distrust_str(CONF_WRITABLE));
+	r = conf_read_fd(fd, MAX_FILE_SIZE, &f->buf, &f->len);
+	if (r == -EFBIG)
+		return fail(err, ALLOC_E_UNTRUSTED, f->name, r, "is larger than %u bytes", MAX_FILE_SIZE);
+	if (r < 0)
+		return fail(err, ALLOC_E_IO, f->name, r, "cannot read");
+	f->exists = true;
+	return 0;
+}
+
+/* Decide f->range: the user's existing range (f->had), or a new one by the policy against every
+ * entry of every owner in the content read under the locks. One pass over the file: it stops at
+ * the user's first range, and otherwise collects every valid entry (malformed lines take no ids). */
+static int decide(struct subid_file *f, const struct alloc_request *req, struct alloc_error *err)
+{
+	_cleanup_free_ struct idrange *all = NULL;
+	_cleanup_free_ const char **owners = NULL;
+	_cleanup_free_ char *names = NULL;
+	bool uid_mode = f->policy->mode == ALLOC_UID;
+	struct subfile_iter it;
+	struct subfile_line line;
+	size_t n = 0, cap = 0, name_len = strlen(req->user), uid_len;
+	char uid_str[16];
+	uint32_t start;
+	int r;
+
+	/* The owner spellings subfile_owner_matches() accepts: the name, or the uid in the strict
+	 * decimal form (the only one it reads as a uid), compared as bytes. */
+	uid_len = (size_t)snprintf(uid_str, sizeof(uid_str), "%" PRIu32, req->uid);
+	if (uid_mode && f->len > 0) {
+		/* Owners for the collision message: one NUL-terminated copy of the file, cut after
+		 * each owner, rather than one allocation per line. */
+		names = malloc(f->len + 1);
+		if (!names)
+			return fail(err, ALLOC_E_IO, f->name, -ENOMEM, NULL);
+		memcpy(names, f->buf, f->len);
+	}
+	subfile_iter_init(&it, f->buf, f->len);
+	while (subfile_next(&it, &line)) {
+		if (line.kind != SUBFILE_ENTRY)
+			continue;
+		if ((line.owner_len == name_len && memcmp(line.owner, req->user, name_len) == 0) ||
+		    (line.owner_len == uid_len && memcmp(line.owner, uid_str, uid_len) == 0)) {
+			f->had = true;
+			f->range = (struct idrange){ line.start, line.count };
+			return 0;
+		}
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 1024;
+			struct idrange *na = reallocarray(all, ncap, sizeof(*all));
+
+			if (!na)
+				return fail(err, ALLOC_E_IO, f->name, -ENOMEM, NULL);
+			all = na;
+			if (uid_mode) {
+				const char **no = reallocarray(owners, ncap, sizeof(*owners));
+
+				if (!no)
+					return fail(err, ALLOC_E_IO, f->name, -ENOMEM, NULL);
+				owners = no;
+			}
+			cap = ncap;
+		}
+		if (uid_mode) {
+			size_t off = (size_t)(line.owner - f->buf);
+
+			names[off + line.owner_len] = '\0'; /* was the ':' after the owner */
+			owners[n] = names + off;
+		}
+		all[n++] = (struct idrange){ line.start, line.count };
+	}
+
+	if (uid_mode)
+		r = alloc_uid_mode(all, owners, n, req->uid, f->policy, &start, err);
+	else
+		r = alloc_first_fit(all, n, f->policy, &start, err);
+	if (r < 0) {
+		if (err)
+			err->file = f->name;
+		return r;
+	}
+	f->range = (struct idrange){ start, (uint32_t)f->policy->count };
+	return 0;
+}
+
+/* Replace f's content by old + the new line: temporary file beside it with the old owner and mode
+ * (a new file: root:root 0644, or the caller's ids under a test prefix), fsync, rename(), fsync
+ * of the directory. Killed anywhere, the file holds the old or the new content. */
+static int write_subid_file(struct subid_file *f, const char *dir, const char *owner, bool prefix,
+			    struct alloc_error *err)
+{
+	_cleanup_free_ char *content = NULL, *tmp = NULL;
+	_cleanup_close_ int fd = -1, dfd = -1;
+	size_t len;
+	uid_t uid = prefix ? geteuid() : 0;
+	gid_t gid = prefix ? getegid() : 0;
+	mode_t mode = 0644;
+	int r;
+
+	if (f->exists) {
+		uid = f->st.st_uid;
+		gid = f->st.st_gid;
+		mode = f->st.st_mode & 0777; /* no setuid/sticky bits; group/other write excluded earlier */
+	}
+	r = alloc_append_line(f->buf, f->len, owner, f->range.start, f->range.count, &content, &len);
+	if (r < 0)
+		return fail(err, ALLOC_E_IO, f->name, r, NULL);
+	if (asprintf(&tmp, "%s.XXXXXX", f->path) < 0) {
+		tmp = NULL;
+		return fail(err, ALLOC_E_IO, f->name, -ENOMEM, NULL);
+	}
+	fd = mkostemp(tmp, O_CLOEXEC); /* 0600 until fchmod: nobody reads a half-written file */
+	if (fd < 0)
+		return fail(err, ALLOC_E_IO, f->name, -errno, "cannot create a temporary file beside it");
+	if (fchown(fd, uid, gid) < 0 || fchmod(fd, mode) < 0) {
+		r = -errno;
+		goto fail_unlink;
+	}
+	r = write_full(fd, content, len);
+	if (r < 0)
+		goto fail_unlink;
+	if (fsync(fd) < 0 || close(TAKE_FD(fd)) < 0) {
+		r = -errno;
+		goto fail_unlink;
+	}
+	if (rename(tmp, f->path) < 0) {
+		r = -errno;
+		goto fail_unlink;
+	}
+	/* The rename itself must reach the disk before we report the range as given. */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || (fsync(dfd) < 0 && errno != EINVAL))
+		return fail(err, ALLOC_E_IO, f->name, -errno, "written, but the directory fsync failed");
+	return 0;
+
+fail_unlink:
+	(void)unlink(tmp);
+	return fail(err, ALLOC_E_IO, f->name, r, "cannot write the new content");
+}
+
+/* Steps 2-4 of alloc_transaction(), with every lock held. */
+static int transaction_locked(struct subid_file files[2], const char *dir, const struct alloc_request *req,
+			      bool prefix, struct alloc_result *ret, struct alloc_error *err)
+{
+	char uidstr[16];
+	int r;
+
+	/* Read and decide both files before writing either: a refusal writes nothing. */
+	for (int i = 0; i < 2; i++) {
+		r = read_subid_file(&files[i], prefix, req->create, err);
+		if (r < 0)
+			return r;
+		r = decide(&files[i], req, err);
+		if (r < 0)
+			return r;
+	}
+	(void)snprintf(uidstr, sizeof(uidstr), "%" PRIu32, req->uid);
+	for (int i = 0; i < 2; i++) {
+		if (files[i].had)
+			continue;
+		r = write_subid_file(&files[i], dir, req->by_uid ? uidstr : req->user, prefix, err);
+		if (r < 0)
+			return r;
+	}
+	*ret = (struct alloc_result){
+		.had_uid = files[0].had,
+		.had_gid = files[1].had,
+		.uid_range = files[0].range,
+		.gid_range = files[1].range,
+	};
+	return 0;
+}
+
+int alloc_transaction(const struct alloc_request *req, struct alloc_result *ret, struct alloc_error *err)
+{
+	const char *root = req->root ? req->root : "";
+	bool prefix = root[0] != '\0';
+	_cleanup_free_ char *dir = NULL, *pwdlock = NULL, *subuid = NULL, *subgid = NULL;
+	_cleanup_close_ int pwdfd = -1;
+	struct subid_file files[2] = {
+		{ .name = "/etc/subuid", .policy = &req->uid_policy },
+		{ .name = "/etc/subgid", .policy = &req->gid_policy },
+	};
+	struct alloc_error ignored;
+	int r = 0, u;
+
+	if (!err)
+		err = &ignored;
+	/* Refusals that need no file come first, before any lock. */
+	if (!req->user)
+		return fail(err, ALLOC_E_NAME, NULL, -EINVAL, "no user name");
+	if (!req->by_uid && !alloc_name_writable(req->user))
+		return fail(err, ALLOC_E_NAME, NULL, -EINVAL,
+			    "empty, only digits, a leading '#', or a ':' or control character in it");
+	for (int i = 0; i < 2; i++) {
+		r = alloc_policy_check(files[i].policy, err);
+		if (r < 0) {
+			err->file = files[i].name;
+			return r;
+		}
+	}
+	dir = strjoin(root, "/etc");
+	pwdlock = strjoin(root, "/etc/.pwd.lock");
+	subuid = strjoin(root, "/etc/subuid");
+	subgid = strjoin(root, "/etc/subgid");
+	if (!dir || !pwdlock || !subuid || !subgid)
+		return fail(err, ALLOC_E_IO, NULL, -ENOMEM, NULL);
+	files[0].path = subuid;
+	files[1].path = subgid;
+
+	/* 1. The locks, in shadow's order: passwd, subuid, subgid. */
+	pwdfd = pwd_lock(pwdlock, req->lock_timeout_s, err, "/etc/.pwd.lock");
+	if (pwdfd < 0)
+		return pwdfd;
+	for (int i = 0; i < 2 && r == 0; i++) {
+		r = alloc_lock_file(files[i].path, err);
+		if (r < 0)
+			err->file = files[i].name;
+		else
+			files[i].locked = true;
+	}
+
+	/* 2-4. Read, decide, write. */
+	if (r == 0)
+		r = transaction_locked(files, dir, req, prefix, ret, err);
+
+	/* 5. Release in reverse order, whatever happened; a failed release is reported (its lock
+	 * then holds our pid, stale as soon as we exit) unless an earlier error is. */
+	for (int i = 1; i >= 0; i--) {
+		if (files[i].locked) {
+			u = alloc_unlock_file(files[i].path);
+			if (u < 0 && r == 0)
+				r = fail(err, ALLOC_E_LOCK, files[i].name, u, "cannot remove the lock file");
+		}
+		free(files[i].buf);
+	}
+	return r; /* pwdfd closes here: the passwd lock goes last */
+}

@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * subid-alloc: give a user sub-id ranges in /etc/subuid and /etc/subgid, as useradd would, under
+ * shadow's locks (alloc_transaction() in alloc.c does the locked work). The same code path for an
+ * admin at the command line and for pam_subid, which execs it with an empty environment.
+ *
+ * Invariants:
+ *  - fds 0-2 are open before anything is opened, so no file we open can become stdout.
+ *  - The environment is never consulted and no locale is loaded.
+ *  - Every number, from argv and from login.defs alike, goes through subid_parse_u32: a malformed
+ *    value is an error, never silently a default (a wrong SUB_UID_MIN would hand out wrong ids).
+ *  - Configuration is read only from trusted files: regular, not group/world-writable, owned by
+ *    root (or, under a --root test prefix only, by the effective user).
+ *  - Only root changes the real files; --root is the one way around that, for tests.
+ *  - Success prints exactly one line on stdout and exits 0; a failure exactly one line on stderr
+ *    (and one LOG_ERR syslog line) and exits 1; a usage error exits 2. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "conf.h"
+#include "number.h"
+#include "util.h"
+
+#define EXIT_USAGE 2
+#define SMALL_CONF_MAX (4u << 20)
+
+/* shadow's defaults (useradd.c / getdef.c) when login.defs does not set a key. */
+#define DEF_SUB_MIN 100000u
+#define DEF_SUB_MAX 600100000u
+#define DEF_SUB_COUNT 65536u
+#define DEF_UID_MIN 1000u
+/* shadow waits 15 s for /etc/.pwd.lock (lckpwdf's alarm(15)). */
+#define DEF_LOCK_TIMEOUT 15u
+#define MAX_LOCK_TIMEOUT 3600u
+
+/* The user, printable: for messages, syslog and the output line. */
+struct ctx {
+	char user[256];
+	long long uid; /* -1 until known */
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: subid-alloc [--mode first-fit|uid] [--count N] [--min N] [--max N] [--min-uid N]\n"
+		"                   [--by-uid] [--create] [--timeout S] [--root DIR] USER\n"
+		"Gives USER (a login name, or a uid when all digits) a range in /etc/subuid and /etc/subgid\n"
+		"unless it has one, under shadow's locks. Defaults from /etc/login.defs (SUB_UID_MIN, ...).\n"
+		"Prints: user=NAME uid=N subuid=START:COUNT subgid=START:COUNT new=uid,gid|uid|gid|none\n"
+		"Exit status: 0 done, 1 refused or failed (one line on stderr), 2 usage error.\n");
+}
+
+/* Printable form of a user-controlled string: bytes outside 0x21..0x7e and '\' become \xNN, so
+ * that the output stays one line of space-separated key=value fields. */
+static void sanitize(const char *s, char *buf, size_t size)
+{
+	size_t o = 0;
+
+	for (; s && *s && o + 1 < size; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c > 0x20 && c < 0x7f && c != '\\') {
+			buf[o++] = (char)c;
+		} else {
+			if (o + 5 >= size)
+				break;
+			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", c);
+		}
+	}
+	buf[o] = '\0';
+}
+
+__attribute__((noreturn, format(printf, 2, 3))) static void fail(const struct ctx *c, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "subid-alloc: %s\n", msg);
+	if (c->uid >= 0)
+		syslog(LOG_ERR, "refused user=%s uid=%lld reason=\"%s\"", c->user, c->uid, msg);
+	else
+		syslog(LOG_ERR, "refused user=%s reason=\"%s\"", *c->user ? c->user : "?", msg);
+	exit(EXIT_FAILURE);
+}
+
+__attribute__((noreturn, format(printf, 1, 2))) static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("subid-alloc: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	usage(stderr);
+	exit(EXIT_USAGE);
+}
+
+static void ensure_std_fds(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* The lowest free number is fd itself, so this fills exactly the hole. */
+		if (open("/dev/null", O_RDWR | O_NOCTTY) != fd)
+			abort(); /* cannot even report: stderr is what is missing */
+	}
+}
+
+/* Open ROOT/REL read-only after the trust checks (see the invariants). Returns the descriptor,
+ * -errno, or -EPERM with *why set to the reason. */
+static int open_trusted(const char *root, const char *rel, int flags, size_t max, const char **why)
+{
+	char path[PATH_MAX];
+	enum conf_distrust d;
+	struct stat st;
+	int fd;
+
+	*why = NULL;
+	if ((size_t)snprintf(path, sizeof(path), "%s%s", root, rel) >= sizeof(path))
+		return -ENAMETOOLONG;
+	if (!*root) {
+		fd = conf_open_trusted(path, flags, max, NULL, &d);
+		if (fd == -EPERM)
+			*why = conf_distrust_str(d);
+		return fd;
+	}
+	/* A test prefix: the same checks, but a file of the effective user is accepted too. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | ((flags & CONF_NOFOLLOW) ? O_NOFOLLOW : 0));
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+
+		(void)close(fd);
+		return -e;
+	}
+	if (!S_ISREG(st.st_mode))
+		*why = conf_distrust_str(CONF_NOT_REGULAR);
+	else if (st.st_uid != 0 && st.st_uid != geteuid())
+		*why = "is owned by neither root nor you";
+	else if (st.st_mode & (S_IWGRP | S_IWOTH))
+		*why = conf_distrust_str(CONF_WRITABLE);
+	else if ((uintmax_t)st.st_size > max)
+		*why = conf_distrust_str(CONF_TOO_LARGE);
+	if (*why) {
+		(void)close(fd);
+		return -EPERM;
+	}
+	return fd;
+}
+
+/* Read a whole trusted configuration file; a missing one is *ret == NULL. Fails on anything else. */
+static void read_conf(const struct ctx *c, const char *root, const char *rel, char **ret, size_t *ret_len)
+{
+	_cleanup_close_ int fd = -1;
+	const char *why;
+	int r;
+
+	*ret = NULL;
+	*ret_len = 0;
+	fd = open_trusted(root, rel, 0, SMALL_CONF_MAX, &why);
+	if (fd == -ENOENT)
+		return;
+	if (fd == -EPERM)
+		fail(c, "%s%s %s; refusing to trust it", root, rel, why);
+	if (fd < 0)
+		fail(c, "cannot open %s%s: %s", root, rel, strerror(-fd));
+	r = conf_read_fd(fd, SMALL_CONF_MAX, ret, ret_len);
+	if (r < 0)
+		fail(c, "cannot read %s%s: %s", root, rel, strerror(-r));
+}
+
+/* A login.defs number, strictly decimal; def when the key is absent. */
+static uint32_t defs_u32(const struct ctx *c, const char *defs, size_t len, const char *root, const char *key,
+			 uint32_t def)
+{
+	const char *v;
+	size_t vlen;
+	uint32_t x;
+
+	if (!defs || !logindefs_get(defs, len, key, &v, &vlen))
+		return def;
+	if (subid_parse_u32(v, vlen, &x) < 0)
+		fail(c, "%s/etc/login.defs: %s is '%.*s', not a plain decimal number", root, key,
+		     (int)(vlen > 40 ? 40 : vlen), v);
+	return x;
+}
+
+static uint32_t opt_u32(const char *opt, const char *arg)
+{
+	uint32_t x;
+	int r = subid_parse_u32_str(arg, &x);
+
+	if (r < 0)
+		usage_error("--%s '%s': %s", opt, arg,
+			    r == -ERANGE ? "above 4294967295" : "not a plain decimal number");
+	return x;
+}
+
+/* "FILE: REASON: DETAIL: ERRNO", the parts that apply. */
+static void describe(const struct alloc_error *e, int r, char *buf, size_t size)
+{
+	bool sys = (e->reason == ALLOC_E_IO || e->reason == ALLOC_E_LOCK) && r < 0 && r != -EBUSY && r != -ETIMEDOUT;
+
+	(void)snprintf(buf, size, "%s%s%s%s%s%s%s", e->file ? e->file : "", e->file ? ": " : "",
+		       alloc_reason_str(e->reason), e->detail[0] ? ": " : "", e->detail, sys ? ": " : "",
+		       sys ? strerror(-r) : "");
+}
+
+int main(int argc, char **argv)
+{
+	enum { OPT_MODE = 1, OPT_COUNT, OPT_MIN, OPT_MAX, OPT_MIN_UID, OPT_BY_UID, OPT_CREATE, OPT_TIMEOUT,
+	       OPT_ROOT, OPT_HELP, OPT_VERSION };
+	static const struct option longopts[] = {
+		{ "mode", required_argument, NULL, OPT_MODE },
+		{ "count", required_argument, NULL, OPT_COUNT },
+		{ "min", required_argument, NULL, OPT_MIN },
+		{ "max", required_argument, NULL, OPT_MAX },
+		{ "min-uid", required_argument, NULL, OPT_MIN_UID },
+		{ "by-uid", no_argument, NULL, OPT_BY_UID },
+		{ "create", no_argument, NULL, OPT_CREATE },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "root", required_argument, NULL, OPT_ROOT },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ctx c = { .uid = -1 };
+	enum alloc_mode mode = ALLOC_FIRST_FIT;
+	bool have_count = false, have_min = false, have_max = false, have_min_uid = false;
+	uint32_t count = 0, min = 0, max = 0, min_uid = 0, timeout = DEF_LOCK_TIMEOUT, num;
+	const char *root = "";
+	struct alloc_request req = { 0 };
+	struct alloc_result res = { 0 };
+	struct alloc_error err = { 0 };
+	_cleanup_free_ char *defs = NULL, *nss = NULL;
+	size_t defs_len, nss_len;
+	char src[64], login[256], msg[512];
+	struct idrange ur, gr;
+	const char *new;
+	struct passwd *pw;
+	int opt, r;
+
+	ensure_std_fds();
+	openlog("subid-alloc", LOG_PID, LOG_AUTHPRIV);
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+		switch (opt) {
+		case OPT_MODE:
+			if (strcmp(optarg, "first-fit") == 0)
+				mode = ALLOC_FIRST_FIT;
+			else if (strcmp(optarg, "uid") == 0)
+				mode = ALLOC_UID;
+			else
+				usage_error("--mode '%s': expected first-fit or uid", optarg);
+			break;
+		case OPT_COUNT: count = opt_u32("count", optarg); have_count = true; break;
+		case OPT_MIN: min = opt_u32("min", optarg); have_min = true; break;
+		case OPT_MAX: max = opt_u32("max", optarg); have_max = true; break;
+		case OPT_MIN_UID: min_uid = opt_u32("min-uid", optarg); have_min_uid = true; break;
+		case OPT_BY_UID: req.by_uid = true; break;
+		case OPT_CREATE: req.create = true; break;
+		case OPT_TIMEOUT:
+			timeout = opt_u32("timeout", optarg);
+			if (timeout > MAX_LOCK_TIMEOUT)
+				usage_error("--timeout %u: at most %u seconds", timeout, MAX_LOCK_TIMEOUT);
+			break;
+		case OPT_ROOT: root = optarg; break;
+		case OPT_HELP: usage(stdout); return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+		case OPT_VERSION:
+			printf("subid-alloc (newidmap) %s\n", PACKAGE_VERSION);
+			return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+		default:
+			/* getopt_long sets optopt to the val of a long option missing its value, to
+			 * the character of an unknown short option, and to 0 for an unknown long one. */
+			if (optopt >= OPT_MODE && optopt <= OPT_VERSION)
+				usage_error("option '--%s' needs a value", longopts[optopt - 1].name);
+			if (optopt)
+				usage_error("unknown option '-%c'", optopt);
+			usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind == argc)
+		usage_error("no user given");
+	if (optind + 1 != argc)
+		usage_error("one user only ('%s' is extra)", argv[optind + 1]);
+	sanitize(argv[optind], c.user, sizeof(c.user));
+
+	/* Only root may take /etc's locks and rewrite /etc; a prefix is the tests' own tree. */
+	if (!*root && geteuid() != 0)
+		fail(&c, "must be run as root (or with --root DIR for a test tree)");
+
+	/* The user: a uid when all digits, else a login name, from the live user database. */
+	errno = 0;
+	pw = subid_parse_u32_str(argv[optind], &num) == 0 ? getpwuid(num) : getpwnam(argv[optind]);
+	if (!pw)
+		fail(&c, "no such user '%s'%s%s", c.user, errno ? ": " : "", errno ? strerror(errno) : "");
+	if (strlen(pw->pw_name) >= sizeof(login))
+		fail(&c, "the user name is too long");
+	strcpy(login, pw->pw_name);
+	sanitize(login, c.user, sizeof(c.user));
+	c.uid = pw->pw_uid;
+	if (!req.by_uid && !alloc_name_writable(login))
+		fail(&c, "%s (use --by-uid to write the uid instead)", alloc_reason_str(ALLOC_E_NAME));
+
+	/* shadow's own tools refuse to write the files when another source decides the ranges. */
+	read_conf(&c, root, "/etc/nsswitch.conf", &nss, &nss_len);
+	if (nss) {
+		r = nsswitch_subid_source(nss, nss_len, src, sizeof(src));
+		if (r < 0)
+			fail(&c, "%s/etc/nsswitch.conf: the subid: source name is too long", root);
+		if (r > 0 && strcmp(src, "files") != 0) {
+			sanitize(src, msg, 64);
+			fail(&c, "%s (subid: %s in %s/etc/nsswitch.conf)", alloc_reason_str(ALLOC_E_NSS), msg, root);
+		}
+	}
+
+	read_conf(&c, root, "/etc/login.defs", &defs, &defs_len);
+	req.uid_policy = (struct alloc_policy){
+		.mode = mode,
+		.min = have_min ? min : defs_u32(&c, defs, defs_len, root, "SUB_UID_MIN", DEF_SUB_MIN),
+		.max = have_max ? max : defs_u32(&c, defs, defs_len, root, "SUB_UID_MAX", DEF_SUB_MAX),
+		.count = have_count ? count : defs_u32(&c, defs, defs_len, root, "SUB_UID_COUNT", DEF_SUB_COUNT),
+		.min_uid = have_min_uid ? min_uid : defs_u32(&c, defs, defs_len, root, "UID_MIN", DEF_UID_MIN),
+	};
+	req.gid_policy = (struct alloc_policy){
+		.mode = mode,
+		.min = have_min ? min : defs_u32(&c, defs, defs_len, root, "SUB_GID_MIN", DEF_SUB_MIN),
+		.max = have_max ? max : defs_u32(&c, defs, defs_len, root, "SUB_GID_MAX", DEF_SUB_MAX),
+		.count = have_count ? count : defs_u32(&c, defs, defs_len, root, "SUB_GID_COUNT", DEF_SUB_COUNT),
+		.min_uid = req.uid_policy.min_uid,
+	};
+	if (alloc_policy_check(&req.uid_policy, &err) < 0) {
+		describe(&err, -EINVAL, msg, sizeof(msg));
+		fail(&c, "subuid policy: %s", msg);
+	}
+	if (alloc_policy_check(&req.gid_policy, &err) < 0) {
+		describe(&err, -EINVAL, msg, sizeof(msg));
+		fail(&c, "subgid policy: %s", msg);
+	}
+
+	req.user = login;
+	req.uid = (uint32_t)c.uid;
+	req.root = root;
+	req.lock_timeout_s = timeout;
+	r = alloc_transaction(&req, &res, &err);
+	if (r < 0) {
+		describe(&err, r, msg, sizeof(msg));
+		fail(&c, "%s", msg);
+	}
+
+	/* What the user has now: the new range, or (nothing written) its first one in the file. */
+	ur = res.uid_range;
+	gr = res.gid_range;
+	new = !res.had_uid && !res.had_gid ? "uid,gid" : !res.had_uid ? "uid" : !res.had_gid ? "gid" : "none";
+	if (res.had_uid && res.had_gid)
+		syslog(LOG_INFO, "unchanged user=%s uid=%u subuid=%u:%u subgid=%u:%u: it already has both ranges",
+		       c.user, req.uid, ur.start, ur.count, gr.start, gr.count);
+	else
+		syslog(LOG_NOTICE, "allocated user=%s uid=%u subuid=%u:%u subgid=%u:%u new=%s%s%s", c.user,
+		       req.uid, ur.start, ur.count, gr.start, gr.count, new, *root ? " root=" : "", root);
+	printf("user=%s uid=%u subuid=%u:%u subgid=%u:%u new=%s\n", c.user, req.uid, ur.start, ur.count, gr.start,
+	       gr.count, new);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		fail(&c, "cannot write the result to stdout: %s", strerror(errno));
+	return EXIT_SUCCESS;
+}
