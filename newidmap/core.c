@@ -31,6 +31,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -66,6 +68,26 @@ static void ensure_std_fds(void)
 		if (n != fd)
 			abort(); /* cannot even report: stderr is what is missing */
 	}
+}
+
+/* A caller-chosen tiny RLIMIT_STACK would crash us mid-run (glibc and syslog need some stack):
+ * raise the soft limit as far as the hard one allows, and refuse a hard limit too small to run. */
+#define STACK_NEEDED (256u << 10)
+static void ensure_stack(const char *prog)
+{
+	static const char msg[] = ": the stack limit (RLIMIT_STACK) is below 256 KiB: too small to run\n";
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_STACK, &rl) < 0 || rl.rlim_cur >= STACK_NEEDED)
+		return;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < STACK_NEEDED) {
+		/* write(), not stdio or syslog: with so little stack, even vfprintf() could fault. */
+		(void)!write(STDERR_FILENO, prog, strlen(prog));
+		(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+		_exit(EXIT_FAILURE);
+	}
+	rl.rlim_cur = STACK_NEEDED;
+	(void)setrlimit(RLIMIT_STACK, &rl);
 }
 
 static void close_other_fds(int keep)
@@ -217,6 +239,24 @@ static void check_owner(const struct target *t, uid_t uid, gid_t gid, gid_t pw_g
 	    t->label, (unsigned)st.st_uid, (unsigned)st.st_gid, (unsigned)uid, (unsigned)gid);
 }
 
+/* Whether the target has exited (gone, or a zombie whose /proc files refuse to open). */
+static bool target_exited(const struct target *t)
+{
+	_cleanup_close_ int fd = open_in_proc(t->dirfd, "stat", O_RDONLY);
+	char buf[512], *paren;
+	ssize_t n;
+
+	if (fd < 0)
+		return errno == ESRCH || errno == ENOENT;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return n < 0 && errno == ESRCH;
+	buf[n] = '\0';
+	/* "pid (comm) S ...": comm may hold anything, so the state follows the last ')'. */
+	paren = strrchr(buf, ')');
+	return paren && (paren[2] == 'Z' || paren[2] == 'X');
+}
+
 /* Refuse early, with a clear reason, what the kernel would refuse with a bare EPERM. */
 static void check_target_state(const struct target *t, const char *map_name)
 {
@@ -235,13 +275,24 @@ static void check_target_state(const struct target *t, const char *map_name)
 	}
 	fd = open_in_proc(t->dirfd, map_name, O_RDONLY);
 	if (fd < 0) {
-		if (errno == ESRCH || errno == ENOENT)
+		if (errno == ESRCH || errno == ENOENT || target_exited(t))
 			die("target process %s has exited", t->label);
 		die_errno(errno, "cannot open %s of target %s", map_name, t->label);
 	}
 	n = read(fd, buf, sizeof(buf));
-	if (n > 0)
+	if (n > 0) {
+		/* Our own map seen through a target that is still in our namespace (its ns/user was not
+		 * readable above, e.g. while it is briefly non-dumpable in setpriv) is not "written". */
+		_cleanup_close_ int ours = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+		_cleanup_close_ int tmap = open_in_proc(t->dirfd, "uid_map", O_RDONLY);
+		char a[256], b[256];
+		ssize_t na = ours >= 0 ? read(ours, a, sizeof(a)) : -1, nb = tmap >= 0 ? read(tmap, b, sizeof(b)) : -1;
+
+		if (na > 0 && na == nb && memcmp(a, b, (size_t)na) == 0)
+			die("target process %s is not in a new user namespace (its uid_map is ours): run it under "
+			    "unshare -U first", t->label);
 		die("the %s of target process %s is already written; a map can be written only once", map_name, t->label);
+	}
 }
 
 /* Ranges of the caller from the NSS subid source named in nsswitch.conf, through libsubid.
@@ -371,10 +422,12 @@ static void write_setgroups_deny(const struct target *t)
 	ssize_t n;
 
 	if (fd < 0) {
-		if (errno == ENOENT) {
+		if (errno == ENOENT && !target_exited(t)) {
 			warn("the kernel does not support setgroups restrictions (no /proc/PID/setgroups)");
 			return;
 		}
+		if (errno == ESRCH || target_exited(t))
+			die("target process %s has exited", t->label);
 		die_errno(errno, "cannot open setgroups of target %s", t->label);
 	}
 	n = read(fd, buf, sizeof(buf) - 1);
@@ -388,7 +441,9 @@ static void write_setgroups_deny(const struct target *t)
 		die_errno(errno, "cannot write deny to setgroups of target %s", t->label);
 }
 
-int newidmap_main(enum idmap_kind kind, int argc, char **argv)
+/* The body of newidmap_main(), with its large frame (the extents, message buffers). Not inlined:
+ * the stack limit must be fixed before this frame is touched. */
+static __attribute__((noinline)) int run(enum idmap_kind kind, int argc, char **argv)
 {
 	const char *map_name = kind == IDMAP_UID ? "uid_map" : "gid_map";
 	const char *kname = kind == IDMAP_UID ? "uid" : "gid";
@@ -410,7 +465,6 @@ int newidmap_main(enum idmap_kind kind, int argc, char **argv)
 	ssize_t w;
 	int r;
 
-	ensure_std_fds();
 	log_ctx.prog = kind == IDMAP_UID ? "newuidmap" : "newgidmap";
 	log_ctx.map = kname;
 	log_ctx.uid = uid = getuid();
@@ -521,7 +575,7 @@ int newidmap_main(enum idmap_kind kind, int argc, char **argv)
 			saved = errno;
 		priv_drop_privileged();
 		if (mapfd < 0) {
-			if (saved == ESRCH || saved == ENOENT)
+			if (saved == ESRCH || saved == ENOENT || target_exited(&t))
 				die("target process %s has exited", t.label);
 			die_errno(saved, "open of %s failed", map_name);
 		}
@@ -539,4 +593,15 @@ int newidmap_main(enum idmap_kind kind, int argc, char **argv)
 		die_errno(errno, "closing %s failed", map_name);
 	log_granted();
 	return EXIT_SUCCESS;
+}
+
+int newidmap_main(enum idmap_kind kind, int argc, char **argv)
+{
+	/* Small frame: these run before anything that needs much stack or could write to stdout. */
+	ensure_std_fds();
+	/* A caller can hand us a stderr pipe with no reader: the refusal must still reach syslog and
+	 * audit, not die of SIGPIPE on the way (which would let a caller hide refusals). */
+	(void)signal(SIGPIPE, SIG_IGN);
+	ensure_stack(kind == IDMAP_UID ? "newuidmap" : "newgidmap");
+	return run(kind, argc, argv);
 }

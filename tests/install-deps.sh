@@ -9,4 +9,5 @@ apt-get install -y -q --no-install-recommends \
 	libcap-dev libcap2-bin libaudit-dev libsubid-dev libpam0g-dev check pamtester \
 	uidmap util-linux passwd login procps python3 strace valgrind shellcheck mandoc \
 	python3-jsonschema fuse-overlayfs fuse3 slirp4netns \
+	debhelper lintian fakeroot clang libclang-rt-14-dev cppcheck clang-tidy bear \
 	podman runc conmon crun busybox-static catatonit

@@ -273,7 +273,7 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 		case OPT_HELP: usage(stdout); return EXIT_PASS;
-		case OPT_VERSION: printf("subid-check %s\n", PACKAGE_VERSION); return EXIT_PASS;
+		case OPT_VERSION: printf("subid-check (newidmap) %s\n", PACKAGE_VERSION); return EXIT_PASS;
 		default: usage(stderr); return EXIT_CANNOT;
 		}
 	}

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ * libFuzzer target for the /etc/subuid parser (subfile.h): subfile_collect() on arbitrary bytes,
+ * and subfile_collect_fd() on the same bytes through a memfd.
+ *
+ * Input: byte 0 picks the (name, uid) looked up (bits 0-2) and whether the file is stretched
+ * (bits 6-7 both set); the rest is the file. A stretched file gets a first line that brings a
+ * chosen byte of the input to the 256 KiB boundary of subfile_collect_fd()'s read buffer, or a
+ * line longer than the buffer, so the carry-over and skip paths are reached with small inputs.
+ *
+ * Properties:
+ *  - both functions return the same ranges (compared as sorted multisets: the header promises
+ *    the same set, and each matching line is one range on both sides);
+ *  - every returned range is valid by idrange_valid() and comes from an entry line whose owner
+ *    matches (subfile_owner_matches());
+ *  - the summary agrees with a walk of subfile_next(): lines = entries + bad + blank + comment,
+ *    first_bad is the first bad line and its reason, and lines is the number of '\n' plus one
+ *    for a last line without one;
+ *  - every entry line is the canonical text "owner:start:count" of what was parsed (the strict
+ *    grammar has one spelling per value), every bad line has a reason, blank and comment lines
+ *    are exactly the empty ones and the ones starting with '#';
+ *  - no read outside the buffer (an exact-size heap copy, under ASan). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "fuzz.h"
+#include "range.h"
+#include "subfile.h"
+
+#define SCAN_BUF (256u << 10) /* subfile_collect_fd()'s buffer, from subfile.c */
+
+static const struct {
+	const char *name;
+	uint32_t uid;
+} who[] = {
+	{ "alice", 1000 },
+	{ "1000", 1000 },  /* a user named after its own uid: one needle */
+	{ "root", 0 },
+	{ NULL, 42 },      /* no name: uid entries only */
+	{ "a", 4294967295u },
+	{ "01000", 1000 }, /* a name that looks like a uid in a non-canonical spelling */
+	{ "bob", 100000 },
+	{ "x:y", 7 },      /* cannot be an owner: nothing matches by name */
+};
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct idrange *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return (x->count > y->count) - (x->count < y->count);
+}
+
+/* The file as a descriptor at offset 0: one memfd for the whole run, rewritten for each input. */
+static int fd_of(const char *buf, size_t len)
+{
+	static int fd = -1;
+	size_t off = 0;
+
+	if (fd < 0)
+		fd = memfd_create("fuzz-subuid", MFD_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, 0) < 0) {
+		perror("fuzz_subfile: memfd");
+		abort();
+	}
+	while (off < len) {
+		ssize_t w = pwrite(fd, buf + off, len - off, (off_t)off);
+
+		if (w <= 0) {
+			perror("fuzz_subfile: pwrite");
+			abort();
+		}
+		off += (size_t)w;
+	}
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		abort();
+	return fd;
+}
+
+/* Walk the lines and check each one and the summary. Returns the number of matching entries. */
+static size_t walk(const char *buf, size_t len, const char *name, uint32_t uid, const struct subfile_summary *sum)
+{
+	struct subfile_iter it;
+	struct subfile_line l;
+	unsigned long lines = 0, entries = 0, bad = 0, blank = 0, comment = 0, first_bad = 0, nl = 0;
+	enum subfile_reason first_reason = SUBFILE_OK;
+	size_t matching = 0, covered = 0;
+
+	subfile_iter_init(&it, buf, len);
+	while (subfile_next(&it, &l)) {
+		lines++;
+		FUZZ_ASSERT(l.lineno == lines, "line %lu numbered %lu", lines, l.lineno);
+		FUZZ_ASSERT(l.text >= buf && l.len <= (size_t)(buf + len - l.text), "line outside the buffer");
+		FUZZ_ASSERT(!memchr(l.text, '\n', l.len), "line %lu holds a newline", lines);
+		covered += l.len;
+		switch (l.kind) {
+		case SUBFILE_BLANK:
+			blank++;
+			FUZZ_ASSERT(l.len == 0 && l.reason == SUBFILE_OK, "blank line %lu is not empty", lines);
+			break;
+		case SUBFILE_COMMENT:
+			comment++;
+			FUZZ_ASSERT(l.len > 0 && l.text[0] == '#' && l.reason == SUBFILE_OK, "comment %lu", lines);
+			break;
+		case SUBFILE_BAD:
+			if (bad++ == 0) {
+				first_bad = l.lineno;
+				first_reason = l.reason;
+			}
+			FUZZ_ASSERT(l.len > 0 && l.text[0] != '#', "bad line %lu is blank or a comment", lines);
+			FUZZ_ASSERT(l.reason > SUBFILE_OK && l.reason < SUBFILE__MAX, "bad line %lu: reason %d", lines,
+				    (int)l.reason);
+			break;
+		case SUBFILE_ENTRY: {
+			char canon[400];
+			int w;
+
+			entries++;
+			FUZZ_ASSERT(l.reason == SUBFILE_OK && l.owner == l.text && l.owner_len > 0, "entry %lu", lines);
+			FUZZ_ASSERT(idrange_valid(l.start, l.count), "entry %lu: invalid range %" PRIu32 "+%" PRIu32,
+				    lines, l.start, l.count);
+			for (size_t i = 0; i < l.owner_len; i++)
+				FUZZ_ASSERT(l.owner[i] != ':' && (unsigned char)l.owner[i] >= 0x20 && l.owner[i] != 0x7f,
+					    "entry %lu: owner byte %zu is 0x%02x", lines, i, (unsigned char)l.owner[i]);
+			w = snprintf(canon, sizeof(canon), ":%" PRIu32 ":%" PRIu32, l.start, l.count);
+			FUZZ_ASSERT(w > 0 && l.len == l.owner_len + (size_t)w &&
+					    memcmp(l.text + l.owner_len, canon, (size_t)w) == 0,
+				    "entry %lu is not the canonical text of %" PRIu32 ":%" PRIu32, lines, l.start, l.count);
+			if (subfile_owner_matches(l.owner, l.owner_len, name, uid))
+				matching++;
+			break;
+		}
+		default:
+			FUZZ_ASSERT(0, "line %lu: kind %d", lines, (int)l.kind);
+		}
+	}
+	for (size_t i = 0; i < len; i++)
+		nl += buf[i] == '\n';
+	FUZZ_ASSERT(lines == nl + (len > 0 && buf[len - 1] != '\n'), "%lu lines for %lu newlines", lines, nl);
+	FUZZ_ASSERT(covered + nl == len, "lines do not cover the buffer");
+	FUZZ_ASSERT(lines == entries + bad + blank + comment, "line kinds do not add up");
+	FUZZ_ASSERT(sum->lines == lines && sum->entries == entries && sum->bad == bad,
+		    "summary %lu/%lu/%lu, walk %lu/%lu/%lu", sum->lines, sum->entries, sum->bad, lines, entries, bad);
+	FUZZ_ASSERT(sum->lines >= sum->entries + sum->bad, "summary: more entries and bad lines than lines");
+	FUZZ_ASSERT(sum->first_bad == first_bad && (bad == 0 || sum->first_bad_reason == first_reason),
+		    "summary first bad line %lu (%d), walk %lu (%d)", sum->first_bad, (int)sum->first_bad_reason,
+		    first_bad, (int)first_reason);
+	return matching;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct subfile_summary sum = { .lines = 12345 };
+	struct idrange *a = NULL, *b = NULL;
+	size_t na = 99, nb = 99, len, pad = 0, matching;
+	const char *name;
+	uint32_t uid;
+	char *buf;
+	int r, fd;
+
+	if (size == 0)
+		return 0;
+	name = who[data[0] % ELEMENTS(who)].name;
+	uid = who[data[0] % ELEMENTS(who)].uid;
+	if ((data[0] & 0xc0) == 0xc0) {
+		/* Stretch (one input in four): a first line of pad bytes ('x', then '\n') so that
+		 * byte 5k of the rest (k from bits 3-5) lands at the end of the 256 KiB read buffer;
+		 * k = 7 gives instead a first line longer than the buffer. */
+		unsigned k = (data[0] >> 3) & 0x07;
+
+		pad = k == 7 ? SCAN_BUF + 100 : SCAN_BUF - k * 5;
+	}
+	data++, size--;
+	len = pad + size;
+	buf = malloc(len ? len : 1);
+	if (!buf)
+		return 0;
+	if (pad) {
+		memset(buf, 'x', pad - 1);
+		buf[pad - 1] = '\n';
+	}
+	if (size)
+		memcpy(buf + pad, data, size);
+
+	r = subfile_collect(buf, len, name, uid, &a, &na, &sum);
+	FUZZ_ASSERT(r == 0, "subfile_collect: %d", r);
+	FUZZ_ASSERT((na == 0) == (a == NULL), "subfile_collect: %zu ranges at %p", na, (void *)a);
+	matching = walk(buf, len, name, uid, &sum);
+	FUZZ_ASSERT(na == matching, "subfile_collect returned %zu ranges, %zu entries match", na, matching);
+	for (size_t i = 0; i < na; i++)
+		FUZZ_ASSERT(idrange_valid(a[i].start, a[i].count), "range %zu invalid", i);
+
+	fd = fd_of(buf, len);
+	r = subfile_collect_fd(fd, name, uid, &b, &nb);
+	FUZZ_ASSERT(r == 0, "subfile_collect_fd: %d", r);
+	FUZZ_ASSERT(na == nb, "subfile_collect: %zu ranges, subfile_collect_fd: %zu", na, nb);
+	if (na > 1) {
+		qsort(a, na, sizeof(*a), cmp_range);
+		qsort(b, nb, sizeof(*b), cmp_range);
+	}
+	for (size_t i = 0; i < na; i++)
+		FUZZ_ASSERT(a[i].start == b[i].start && a[i].count == b[i].count,
+			    "range %zu: %" PRIu32 "+%" PRIu32 " vs %" PRIu32 "+%" PRIu32, i, a[i].start, a[i].count,
+			    b[i].start, b[i].count);
+	free(a);
+	free(b);
+	free(buf);
+	return 0;
+}

@@ -1,0 +1,184 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The built and the installed (make install DESTDIR=...) binaries are hardened, and the
+# privileged ones link only what they need. Read from the ELF headers with readelf:
+#   PIE             ET_DYN with DT_FLAGS_1 PIE (pam_subid.so: a shared object, ET_DYN, no PIE flag);
+#   full RELRO      a PT_GNU_RELRO segment and BIND_NOW (DT_FLAGS BIND_NOW or DT_FLAGS_1 NOW);
+#   stack protector __stack_chk_fail imported;
+#   FORTIFY         at least one __*_chk function imported (every one of these programs formats
+#                   or copies into fixed buffers, so a FORTIFY build always imports some);
+#   NX stack        a PT_GNU_STACK segment without E;
+#   no TEXTREL, no RPATH/RUNPATH (a run path in a capability binary is a library search path the
+#                   packager did not choose);
+#   DT_NEEDED       exactly:
+#     newuidmap, newgidmap  libcap.so.2 libaudit.so.1 libc.so.6 (the capability, the audit record,
+#                           libc; libsubid is dlopen()ed only for an NSS subid source: linking it
+#                           would load it, and its own dependencies, into every run);
+#     subid-check           libcap.so.2 libc.so.6 (reads file capabilities; no privilege);
+#     subid-alloc           libc.so.6 (root-run, rewrites /etc/subuid and /etc/subgid under
+#                           shadow's locks: nothing but the library and libc is needed);
+#     pam_subid.so          libpam.so.0 libc.so.6 (loaded into every process that opens a PAM
+#                           session: it must bring in nothing else; it execs subid-alloc for the
+#                           work, so it links neither libsubid nor libcap nor libaudit), and it
+#                           exports only pam_sm_open_session and pam_sm_close_session.
+# A build configured with --enable-sanitizers is not a production build: SKIP (its helpers link
+# libasan/libubsan and use no FORTIFY by design; see tests/sanitize.sh).
+set -euo pipefail
+
+pass=0 fail=0
+ok() { echo "ok - $*"; pass=$((pass + 1)); }
+bad() { echo "not ok - $1: $2"; fail=$((fail + 1)); }
+skip() { echo "SKIP: $*"; exit 77; }
+
+B=${abs_top_builddir:?run through make check}
+command -v readelf >/dev/null 2>&1 || skip "readelf is not installed (binutils)"
+export LC_ALL=C
+
+[ -f "$B/newidmap/newuidmap" ] || skip "$B/newidmap/newuidmap is not built"
+if readelf -d "$B/newidmap/newuidmap" | grep -q 'NEEDED.*lib[aut]*san'; then
+	skip "sanitizer build (--enable-sanitizers): hardening is checked in the regular build"
+fi
+
+# needed FILE: the DT_NEEDED sonames of FILE, sorted, space-separated.
+needed() {
+	readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p' | sort | paste -sd ' '
+}
+
+# check_elf LABEL FILE KIND WANT-NEEDED: KIND is pie (an executable) or dso (a shared object).
+check_elf() {
+	local label=$1 f=$2 kind=$3 want=$4 hdr dyn phdr syms chk got exports
+	if [ ! -f "$f" ]; then
+		bad "$label" "$f does not exist"
+		return 0
+	fi
+	hdr=$(readelf -hW "$f")
+	dyn=$(readelf -dW "$f")
+	phdr=$(readelf -lW "$f")
+	syms=$(readelf --dyn-syms -W "$f")
+
+	if ! grep -Eq '^ *Type: +DYN ' <<<"$hdr"; then
+		bad "$label" "ELF type is not DYN: $(grep -E '^ *Type:' <<<"$hdr")"
+	elif [ "$kind" = pie ]; then
+		if grep -Eq '\(FLAGS_1\).*[[:space:]]PIE([[:space:]]|$)' <<<"$dyn"; then
+			ok "$label: PIE (ET_DYN, DT_FLAGS_1 PIE)"
+		else
+			bad "$label" "ET_DYN but DT_FLAGS_1 has no PIE: $(grep 'FLAGS' <<<"$dyn" | paste -sd ' ')"
+		fi
+	else
+		if grep -Eq '\(FLAGS_1\).*[[:space:]]PIE([[:space:]]|$)' <<<"$dyn"; then
+			bad "$label" "a shared object flagged PIE"
+		else
+			ok "$label: shared object (ET_DYN)"
+		fi
+	fi
+
+	if grep -q 'GNU_RELRO' <<<"$phdr" &&
+		grep -Eq '\(FLAGS\).*BIND_NOW|\(FLAGS_1\).*[[:space:]]NOW([[:space:]]|$)' <<<"$dyn"; then
+		ok "$label: full RELRO (GNU_RELRO segment, BIND_NOW)"
+	else
+		bad "$label" "not full RELRO: GNU_RELRO '$(grep -c GNU_RELRO <<<"$phdr")' segment(s), flags '$(grep FLAGS <<<"$dyn" | paste -sd ' ')'"
+	fi
+
+	if awk '$7 == "UND" { sub(/@.*/, "", $8); print $8 }' <<<"$syms" | grep -qx '__stack_chk_fail'; then
+		ok "$label: stack protector (imports __stack_chk_fail)"
+	else
+		bad "$label" "no stack protector: __stack_chk_fail is not imported"
+	fi
+
+	chk=$(awk '$7 == "UND" { sub(/@.*/, "", $8); print $8 }' <<<"$syms" | grep -E '^__[a-z0-9_]+_chk$' |
+		grep -vx '__stack_chk_fail' | sort -u | paste -sd ' ' || true)
+	if [ -n "$chk" ]; then
+		ok "$label: FORTIFY (imports $chk)"
+	else
+		bad "$label" "no FORTIFY: no __*_chk function is imported"
+	fi
+
+	if ! grep -q 'GNU_STACK' <<<"$phdr"; then
+		bad "$label" "no GNU_STACK segment (the stack would be executable)"
+	elif grep 'GNU_STACK' <<<"$phdr" | grep -Eq 'RWE|[[:space:]]E[[:space:]]'; then
+		bad "$label" "executable stack: $(grep GNU_STACK <<<"$phdr")"
+	else
+		ok "$label: non-executable stack (GNU_STACK RW)"
+	fi
+
+	if grep -Eq '\(TEXTREL\)|\(FLAGS\).*TEXTREL' <<<"$dyn"; then
+		bad "$label" "has text relocations"
+	else
+		ok "$label: no text relocations"
+	fi
+	if grep -Eq '\((RPATH|RUNPATH)\)' <<<"$dyn"; then
+		bad "$label" "has a run path: $(grep -E 'RPATH|RUNPATH' <<<"$dyn")"
+	else
+		ok "$label: no RPATH/RUNPATH"
+	fi
+
+	got=$(needed "$f")
+	want=$(tr ' ' '\n' <<<"$want" | sort | paste -sd ' ')
+	if [ "$got" = "$want" ]; then
+		ok "$label: links exactly $want"
+	else
+		bad "$label" "links '$got', expected exactly '$want'"
+	fi
+
+	if [ "$kind" = dso ]; then
+		exports=$(awk '$7 != "UND" && $5 == "GLOBAL" && ($4 == "FUNC" || $4 == "OBJECT") { sub(/@.*/, "", $8); print $8 }' <<<"$syms" |
+			sort -u | paste -sd ' ')
+		if [ "$exports" = "pam_sm_close_session pam_sm_open_session" ]; then
+			ok "$label: exports only pam_sm_open_session and pam_sm_close_session"
+		else
+			bad "$label" "exports '$exports'"
+		fi
+	fi
+}
+
+HELPERS_NEEDED="libcap.so.2 libaudit.so.1 libc.so.6"
+
+# check_tree WHERE BINDIR SBINDIR PAMDIR
+check_tree() {
+	local where=$1
+	check_elf "$where newuidmap" "$2/newuidmap" pie "$HELPERS_NEEDED"
+	check_elf "$where newgidmap" "$2/newgidmap" pie "$HELPERS_NEEDED"
+	check_elf "$where subid-check" "$2/subid-check" pie "libcap.so.2 libc.so.6"
+	if [ -n "$3" ]; then
+		check_elf "$where subid-alloc" "$3/subid-alloc" pie "libc.so.6"
+	fi
+	if [ -n "$4" ]; then
+		check_elf "$where pam_subid.so" "$4/pam_subid.so" dso "libpam.so.0 libc.so.6"
+	fi
+}
+
+# The tools that are part of this build (the PAM module and subid-alloc came later: check them
+# whenever the Makefile builds them).
+SBIN_BUILT="" PAM_BUILT=""
+if grep -q '^sbin_PROGRAMS = .*subid-alloc' "$B/Makefile"; then
+	SBIN_BUILT=$B/subid
+fi
+if grep -q '^secure_LTLIBRARIES = .*pam_subid' "$B/Makefile"; then
+	PAM_BUILT=$B/pam/.libs
+fi
+
+# 1. The build tree.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# The helpers live in newidmap/, subid-check in subid/: one directory of links for check_tree.
+mkdir "$tmp/built"
+ln -s "$B/newidmap/newuidmap" "$B/newidmap/newgidmap" "$B/subid/subid-check" "$tmp/built/"
+check_tree built "$tmp/built" "$SBIN_BUILT" "$PAM_BUILT"
+
+# 2. What make install puts on disk (a package build: DESTDIR, nothing applied).
+dest=$tmp/dest
+if make -s -C "$B" install DESTDIR="$dest" prefix=/usr >"$tmp/install.out" 2>&1; then
+	ok "make install DESTDIR=... succeeds"
+else
+	bad "make install DESTDIR=..." "failed: $(tail -n 5 "$tmp/install.out")"
+fi
+SBIN_INST="" PAM_INST=""
+[ -z "$SBIN_BUILT" ] || SBIN_INST=$dest/usr/sbin
+if [ -n "$PAM_BUILT" ]; then
+	PAM_INST=$(dirname "$(find "$dest" -name pam_subid.so -print -quit)")
+	[ -n "$PAM_INST" ] && [ "$PAM_INST" != . ] || PAM_INST=$dest/usr/lib/security
+fi
+check_tree installed "$dest/usr/bin" "$SBIN_INST" "$PAM_INST"
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
