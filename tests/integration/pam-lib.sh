@@ -25,6 +25,18 @@ if [ "$(head -c 4 "$HELPER_BUILT" | od -An -c | tr -d ' ')" != '177ELF' ] &&
 	[ -f "${abs_top_builddir:-}/subid/.libs/subid-alloc" ]; then
 	HELPER_BUILT=${abs_top_builddir:-}/subid/.libs/subid-alloc
 fi
+# A sanitizer build (tests/sanitize.sh): pamtester is not built with ASan, so the runtime must be
+# preloaded for libpam to dlopen the ASan module; leak checks of pamtester and libpam themselves
+# are off (the module's own leaks are checked under valgrind in the normal pass).
+PAM_SANITIZED=
+if readelf -d "$PAM_MOD" 2>/dev/null | grep -q 'libasan'; then
+	PAM_SANITIZED=1
+	PAM_ASAN_LIB=$(${CC:-cc} -print-file-name=libasan.so)
+	PAMTESTER_BIN=$(command -v pamtester)
+	pamtester() {
+		LD_PRELOAD="$PAM_ASAN_LIB" ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" "$PAMTESTER_BIN" "$@"
+	}
+fi
 HELPER="$BIN/subid-alloc"
 install -m 755 -o root -g root "$HELPER_BUILT" "$HELPER"
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
