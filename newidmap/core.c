@@ -453,7 +453,7 @@ static __attribute__((noinline)) int run(enum idmap_kind kind, int argc, char **
 	struct target t;
 	struct source src = { .fd = -1 };
 	_cleanup_free_ struct idrange *ranges = NULL;
-	size_t n_ext = 0, n_ranges = 0, text_len;
+	size_t n_ext = 0, n_ranges = 0, text_len, len;
 	bool any_from_source = false, maps_root = false;
 	uid_t uid;
 	gid_t gid, pw_gid;
@@ -485,9 +485,10 @@ static __attribute__((noinline)) int run(enum idmap_kind kind, int argc, char **
 	pw = getpwuid(uid);
 	if (!pw)
 		die("cannot determine your user name (uid %u is not in the user database)", (unsigned)uid);
-	if (strlen(pw->pw_name) >= sizeof(user))
+	len = strlen(pw->pw_name);
+	if (len >= sizeof(user))
 		die("your user name is too long");
-	strcpy(user, pw->pw_name);
+	memcpy(user, pw->pw_name, len + 1);
 	pw_gid = pw->pw_gid;
 	log_ctx.user = user;
 

@@ -50,7 +50,7 @@ void log_set_ranges(int n, char *const *args)
 			     i + 1 == n ? "" : (i % 3 == 2 ? "," : ":"));
 		if (w < 0 || (size_t)w >= sizeof(log_ctx.ranges) - o) {
 			/* Cut on overflow and say so. */
-			strcpy(log_ctx.ranges + sizeof(log_ctx.ranges) - 4, "...");
+			memcpy(log_ctx.ranges + sizeof(log_ctx.ranges) - 4, "...", 4);
 			return;
 		}
 		o += (size_t)w;
@@ -110,7 +110,7 @@ noreturn void die(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	refuse(msg, false);
 }
@@ -122,7 +122,7 @@ noreturn void die_errno(int err, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	n = strlen(msg);
 	snprintf(msg + n, sizeof(msg) - n, ": %s", strerror(err));
@@ -148,7 +148,7 @@ void warn(const char *fmt, ...)
 
 	fprintf(stderr, "%s: warning: ", log_ctx.prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	(void)vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	(void)fputc('\n', stderr);
 }

@@ -520,7 +520,7 @@ static int run_helper(pam_handle_t *pamh, int exefd, char *const argv[], unsigne
 			res->timed_out = true;
 			continue;
 		}
-		(void)nanosleep(&(struct timespec){ .tv_nsec = 5 * 1000 * 1000 }, NULL);
+		(void)nanosleep(&(struct timespec){ .tv_nsec = 5L * 1000 * 1000 }, NULL);
 	}
 	ret = 0;
 out:

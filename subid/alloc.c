@@ -294,7 +294,7 @@ static int write_pid_file(const char *pidfile, pid_t self)
 int alloc_lock_file(const char *path, struct alloc_error *err)
 {
 	_cleanup_free_ char *pidfile = NULL, *lock = NULL;
-	pid_t self = getpid(), holder;
+	pid_t self = getpid(), holder = 0;
 	int r;
 
 	if (asprintf(&pidfile, "%s.%ld", path, (long)self) < 0) {
@@ -345,7 +345,7 @@ int alloc_lock_file(const char *path, struct alloc_error *err)
 int alloc_unlock_file(const char *path)
 {
 	_cleanup_free_ char *lock = NULL;
-	pid_t holder;
+	pid_t holder = 0;
 	int r;
 
 	if (asprintf(&lock, "%s.lock", path) < 0)
@@ -408,6 +408,8 @@ static char *strjoin(const char *a, const char *b)
 	char *s = malloc(la + lb + 1);
 
 	if (s) {
+		/* Not terminated here on purpose: the copy of b below brings b's NUL. */
+		/* NOLINTNEXTLINE(bugprone-not-null-terminated-result) */
 		memcpy(s, a, la);
 		memcpy(s + la, b, lb + 1);
 	}
@@ -481,13 +483,15 @@ static int decide(struct subid_file *f, const struct alloc_request *req, struct 
 	/* The owner spellings subfile_owner_matches() accepts: the name, or the uid in the strict
 	 * decimal form (the only one it reads as a uid), compared as bytes. */
 	uid_len = (size_t)snprintf(uid_str, sizeof(uid_str), "%" PRIu32, req->uid);
-	if (uid_mode && f->len > 0) {
+	if (uid_mode) {
 		/* Owners for the collision message: one NUL-terminated copy of the file, cut after
-		 * each owner, rather than one allocation per line. */
+		 * each owner, rather than one allocation per line. Allocated even for an empty file,
+		 * so that names is never NULL where an entry is read. */
 		names = malloc(f->len + 1);
 		if (!names)
 			return fail(err, ALLOC_E_IO, f->name, -ENOMEM, NULL);
-		memcpy(names, f->buf, f->len);
+		if (f->len)
+			memcpy(names, f->buf, f->len);
 	}
 	subfile_iter_init(&it, f->buf, f->len);
 	while (subfile_next(&it, &line)) {

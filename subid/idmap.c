@@ -87,8 +87,12 @@ int idmap_format(const struct idmap_extent *e, size_t n, size_t page_size, char 
 {
 	size_t len = 0;
 
-	if (page_size > 0)
-		buf[0] = '\0'; /* an empty map is the empty string */
+	/* No text fits in a zero-byte page, not even the empty one. */
+	if (page_size == 0) {
+		*err = (struct idmap_error){ .reason = IDMAP_E_TEXT_SIZE, .limit = 0 };
+		return -E2BIG;
+	}
+	buf[0] = '\0'; /* an empty map is the empty string */
 	for (size_t i = 0; i < n; i++) {
 		int w = snprintf(buf + len, page_size - len, "%" PRIu32 " %" PRIu32 " %" PRIu32 "\n",
 				 e[i].inner, e[i].outer, e[i].count);
@@ -111,7 +115,9 @@ void idmap_describe(const struct idmap_error *err, const char *kind, char *const
 	/* index may be past the array for TOO_MANY: only form pointers the reason refers to. */
 	bool has = e && err->index < IDMAP_MAX_EXTENTS;
 	const struct idmap_extent *x = has ? &e[err->index] : NULL, *o = has ? &e[err->other] : NULL;
-	const char *arg = args ? args[err->arg] : "";
+	/* args is read only for the errors that name an argument: for the others it may be empty. */
+	const char *arg = args && (err->reason == IDMAP_E_NUMBER || err->reason == IDMAP_E_NUMBER_RANGE) ?
+				  args[err->arg] : "";
 	static const char *const field[] = { "inner id", "outer id", "count" };
 
 #define RANGE_FMT "%s range %zu (%" PRIu32 " %" PRIu32 " %" PRIu32 ")"

@@ -100,11 +100,11 @@ __attribute__((noreturn, format(printf, 1, 2))) static void usage_error(const ch
 {
 	va_list ap;
 
-	fputs("subid-alloc: ", stderr);
+	(void)fputs("subid-alloc: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	(void)vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	(void)fputc('\n', stderr);
 	usage(stderr);
 	exit(EXIT_USAGE);
 }
@@ -248,7 +248,7 @@ int main(int argc, char **argv)
 	struct alloc_result res = { 0 };
 	struct alloc_error err = { 0 };
 	_cleanup_free_ char *defs = NULL, *nss = NULL;
-	size_t defs_len, nss_len;
+	size_t defs_len, nss_len, len;
 	char src[64], login[256], msg[512];
 	struct idrange ur, gr;
 	const char *new;
@@ -310,9 +310,10 @@ int main(int argc, char **argv)
 	pw = subid_parse_u32_str(argv[optind], &num) == 0 ? getpwuid(num) : getpwnam(argv[optind]);
 	if (!pw)
 		fail(&c, "no such user '%s'%s%s", c.user, errno ? ": " : "", errno ? strerror(errno) : "");
-	if (strlen(pw->pw_name) >= sizeof(login))
+	len = strlen(pw->pw_name);
+	if (len >= sizeof(login))
 		fail(&c, "the user name is too long");
-	strcpy(login, pw->pw_name);
+	memcpy(login, pw->pw_name, len + 1);
 	sanitize(login, c.user, sizeof(c.user));
 	c.uid = pw->pw_uid;
 	if (!req.by_uid && !alloc_name_writable(login))

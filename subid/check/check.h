@@ -67,6 +67,12 @@ int check_read_file(const struct check_ctx *c, const char *abspath, char **ret, 
  * Returns 0, -ENOENT when absent, -EINVAL when not an integer. */
 int check_read_sysctl(const struct check_ctx *c, const char *abspath, long long *ret);
 
+/* Parse the decimal number at *p (after any spaces and tabs) with the strict parser
+ * subid_parse_u32(), for the numbers of /proc text: no sscanf(), which wraps and takes signs. The
+ * number is the run of digits there; the byte after it is the caller's to judge. Returns 0 and
+ * advances *p past the number, or -EINVAL/-ERANGE with *p and *ret untouched. */
+int check_next_u32(const char **p, uint32_t *ret);
+
 /* The areas, run in this order. Each emits its own results and never exits. */
 void check_area_kernel(struct check_ctx *c);    /* kernel.*  : userns, sysctls, AppArmor, NoNewPrivs, bounding set */
 void check_area_helpers(struct check_ctx *c);   /* helpers.* : newuidmap/newgidmap in PATH, privilege, nosuid */

@@ -225,10 +225,12 @@ static bool check_inside(struct check_ctx *c)
 			break;
 	}
 	if (check_read_file(c, "/proc/self/uid_map", &map, &len) == 0) {
-		unsigned long a, b, n;
+		const char *q = map;
+		uint32_t a, b, n;
 
-		if (sscanf(map, "%lu %lu %lu", &a, &b, &n) != 3 || a != 0 || b != 0 || n != 4294967295UL ||
-		    strchr(map, '\n') != map + len - 1) {
+		/* The initial namespace's map is the one line "0 0 4294967295" (padded). */
+		if (check_next_u32(&q, &a) < 0 || check_next_u32(&q, &b) < 0 || check_next_u32(&q, &n) < 0 ||
+		    *q != '\n' || a != 0 || b != 0 || n != UINT32_MAX || strchr(map, '\n') != map + len - 1) {
 			for (char *p = map; *p; p++)
 				if (*p == '\n')
 					*p = p[1] ? ';' : '\0';
@@ -286,18 +288,24 @@ static void check_proc_masked(struct check_ctx *c, const struct mounts *m)
 			   m->n);
 }
 
+/* The inode number of a namespace link's "TYPE:[INODE]", given what follows the '['. */
+static bool parse_ns_ino(const char *s, uint32_t *ret)
+{
+	return check_next_u32(&s, ret) == 0 && strcmp(s, "]") == 0;
+}
+
 static void check_pid_sandbox(struct check_ctx *c, bool inside)
 {
 	char path[4096], link[64];
 	_cleanup_free_ char *status = NULL;
 	ssize_t n = readlink(check_path(c, "/proc/self/ns/pid", path, sizeof(path)), link, sizeof(link) - 1);
-	unsigned long ino = 0;
+	uint32_t ino;
 	int own = -1; /* unknown */
 	size_t len;
 
 	if (n > 0) {
 		link[n] = '\0';
-		if (sscanf(link, "pid:[%lu]", &ino) == 1)
+		if (strncmp(link, "pid:[", 5) == 0 && parse_ns_ino(link + 5, &ino))
 			own = ino != PROC_PID_INIT_INO;
 	}
 	if (own < 0 && check_read_file(c, "/proc/self/status", &status, &len) == 0) {
@@ -423,6 +431,17 @@ static void check_cgroup(struct check_ctx *c)
 			   (unsigned)c->uid, ctl);
 }
 
+/* MAJOR.MINOR at the start of a kernel release ("6.1.0-18-amd64"). */
+static bool parse_release(const char *rel, uint32_t *major, uint32_t *minor)
+{
+	const char *p = rel;
+
+	if (check_next_u32(&p, major) < 0 || *p != '.')
+		return false;
+	p++;
+	return check_next_u32(&p, minor) == 0;
+}
+
 static void check_fuse(struct check_ctx *c)
 {
 	const char *exp = "kernel 5.11 or later (overlayfs in a user namespace), or /dev/fuse and fuse-overlayfs";
@@ -431,7 +450,7 @@ static void check_fuse(struct check_ctx *c)
 	struct stat st;
 	size_t len;
 	bool dev, have_fo, have_rel = false, native = false;
-	unsigned major = 0, minor = 0;
+	uint32_t major = 0, minor = 0;
 
 	dev = exists(c, "/dev/fuse", &st) && (*c->sysroot || S_ISCHR(st.st_mode));
 	have_fo = find_in_path(c, "fuse-overlayfs", fo, sizeof(fo));
@@ -451,7 +470,7 @@ static void check_fuse(struct check_ctx *c)
 			   "neither /proc/sys/kernel/osrelease nor /dev under the sysroot");
 		return;
 	}
-	if (have_rel && sscanf(release, "%u.%u", &major, &minor) == 2)
+	if (have_rel && parse_release(release, &major, &minor))
 		native = major > 5 || (major == 5 && minor >= 11);
 	if (native || (dev && have_fo))
 		check_emit(c, "container.fuse", VERDICT_PASS, exp, NULL, "%s%s%s; /dev/fuse %s; fuse-overlayfs %s%s",

@@ -34,25 +34,25 @@ static void usage(FILE *f)
 static void json_str(FILE *f, const char *s)
 {
 	if (!s) {
-		fputs("null", f);
+		(void)fputs("null", f);
 		return;
 	}
-	fputc('"', f);
+	(void)fputc('"', f);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		switch (*p) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\t': fputs("\\t", f); break;
-		case '\r': fputs("\\r", f); break;
+		case '"': (void)fputs("\\\"", f); break;
+		case '\\': (void)fputs("\\\\", f); break;
+		case '\n': (void)fputs("\\n", f); break;
+		case '\t': (void)fputs("\\t", f); break;
+		case '\r': (void)fputs("\\r", f); break;
 		default:
 			if (*p < 0x20 || *p == 0x7f)
 				fprintf(f, "\\u%04x", *p);
 			else
-				fputc(*p, f);
+				(void)fputc(*p, f);
 		}
 	}
-	fputc('"', f);
+	(void)fputc('"', f);
 }
 
 static int exit_status(const struct check_ctx *c)
@@ -204,10 +204,12 @@ static void free_results(struct check_ctx *c)
 static int parse_map(const char *arg, struct idmap_extent *e)
 {
 	char buf[64], *a, *b;
+	size_t len;
 
-	if (strlen(arg) >= sizeof(buf))
+	len = strlen(arg);
+	if (len >= sizeof(buf))
 		return -EINVAL;
-	strcpy(buf, arg);
+	memcpy(buf, arg, len + 1);
 	a = strchr(buf, ':');
 	b = a ? strchr(a + 1, ':') : NULL;
 	if (!a || !b)

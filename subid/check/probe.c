@@ -286,7 +286,7 @@ static void format_map(const struct idmap_extent *e, size_t n, char *buf, size_t
 		off += (size_t)w;
 	}
 	if (off >= size && size > 4)
-		strcpy(buf + size - 4, "...");
+		memcpy(buf + size - 4, "...", 4);
 }
 
 static int cmp_inner(const void *a, const void *b)
@@ -303,17 +303,16 @@ static int parse_proc_map(const char *text, struct idmap_extent *ret, size_t *re
 	const char *p = text;
 
 	while (*p) {
-		unsigned long a, b, c;
-		int used = 0;
+		uint32_t a, b, c;
 
 		while (*p == ' ' || *p == '\n')
 			p++;
 		if (!*p)
 			break;
-		if (n == IDMAP_MAX_EXTENTS || sscanf(p, "%lu %lu %lu%n", &a, &b, &c, &used) != 3)
+		if (n == IDMAP_MAX_EXTENTS || check_next_u32(&p, &a) < 0 || check_next_u32(&p, &b) < 0 ||
+		    check_next_u32(&p, &c) < 0)
 			return -EINVAL;
-		ret[n++] = (struct idmap_extent){ (uint32_t)a, (uint32_t)b, (uint32_t)c };
-		p += used;
+		ret[n++] = (struct idmap_extent){ a, b, c };
 	}
 	*ret_n = n;
 	return 0;
@@ -409,7 +408,7 @@ static __attribute__((noreturn)) void child_main(int cmd_fd, int rep_fd, pid_t p
 	if (write_all(rep_fd, &err, sizeof(err)) < 0 || err)
 		_exit(0);
 	for (;;) {
-		char cmd;
+		char cmd = 0;
 
 		if (read_exact(cmd_fd, &cmd, 1, now_ms() + PROBE_TIMEOUT_MS) < 0)
 			_exit(0);
@@ -425,7 +424,7 @@ static __attribute__((noreturn)) void child_main(int cmd_fd, int rep_fd, pid_t p
 			if (write_all(rep_fd, &rr, sizeof(rr)) < 0)
 				_exit(0);
 		} else if (cmd == CMD_CHOWN) {
-			struct chown_request rq;
+			struct chown_request rq = { 0 };
 			struct chown_reply cr = { 0 };
 			int fd;
 
@@ -608,8 +607,10 @@ static void probe_map(struct probe *p, int side)
 		}
 	/* The command as a person would retype it: every triple, or the first three and "...". */
 	{
-		size_t shown = nargv > 11 ? 11 : nargv, off = 0, size = 64;
+		size_t shown = nargv, off = 0, size = 64;
 
+		if (shown > 11)
+			shown = 11; /* the helper, the pid and three triples */
 		for (size_t i = 0; i < shown; i++)
 			size += strlen(argv[i]) + 1;
 		cmdline = malloc(size);
@@ -691,7 +692,7 @@ static void probe_setgroups(struct probe *p)
 	char path[64], cmd = CMD_ROOT;
 	_cleanup_free_ char *buf = NULL;
 	struct check_ctx live = { .sysroot = "" };
-	struct root_reply rr;
+	struct root_reply rr = { 0 };
 	size_t len;
 	int r;
 
@@ -744,7 +745,7 @@ static void probe_chown(struct probe *p)
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
 	const char *base = "/tmp";
 	struct chown_request rq = { 0 };
-	struct chown_reply cr;
+	struct chown_reply cr = { 0 };
 	struct stat st;
 	uint32_t want_uid, want_gid;
 	char cmd = CMD_CHOWN;
@@ -835,7 +836,7 @@ static __attribute__((noreturn)) void probe_main(const struct plan *pl, int out_
 {
 	const struct check_ctx *c = pl->c;
 	struct probe p = { .pl = pl, .child = -1, .cmd_fd = -1, .rep_fd = -1 };
-	int cmd[2], rep[2], err;
+	int cmd[2], rep[2], err = 0;
 	enum step s;
 
 	p.deadline = now_ms() + PROBE_TIMEOUT_MS;

@@ -10,6 +10,7 @@
 
 #include "check.h"
 #include "conf.h"
+#include "number.h"
 #include "util.h"
 
 static char *dup_or_null(const char *s, bool *oom)
@@ -91,9 +92,24 @@ int check_read_sysctl(const struct check_ctx *c, const char *abspath, long long 
 	if (r < 0)
 		return r;
 	errno = 0;
+	/* buf is set: check_read_file() returns 0 only with a buffer (the analyzer lets open() fail
+	 * with errno 0, so that -errno reads as success). */
+	/* NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker) */
 	v = strtoll(buf, &end, 10);
 	if (errno != 0 || end == buf || (*end != '\0' && *end != '\n'))
 		return -EINVAL;
 	*ret = v;
+	return 0;
+}
+
+int check_next_u32(const char **p, uint32_t *ret)
+{
+	const char *s = *p + strspn(*p, " \t");
+	size_t len = strspn(s, "0123456789");
+	int r = subid_parse_u32(s, len, ret);
+
+	if (r < 0)
+		return r;
+	*p = s + len;
 	return 0;
 }

@@ -188,17 +188,17 @@ static bool shell_safe(const char *w)
 static void put_word(FILE *f, const char *w)
 {
 	if (shell_safe(w)) {
-		fputs(w, f);
+		(void)fputs(w, f);
 		return;
 	}
-	fputc('\'', f);
+	(void)fputc('\'', f);
 	for (const char *p = w; *p; p++) {
 		if (*p == '\'')
-			fputs("'\\''", f);
+			(void)fputs("'\\''", f);
 		else
-			fputc(*p, f);
+			(void)fputc(*p, f);
 	}
-	fputc('\'', f);
+	(void)fputc('\'', f);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -298,7 +298,7 @@ static bool check_path_usable(struct check_ctx *c, const char *path, char *resol
 		FILE *f = open_memstream(&b, &bl);
 
 		if (f) {
-			fputs("use the absolute path: ", f);
+			(void)fputs("use the absolute path: ", f);
 			put_word(f, resolved);
 			if (fclose(f) == 0)
 				fix = b;
@@ -334,13 +334,13 @@ static bool check_path_usable(struct check_ctx *c, const char *path, char *resol
 			FILE *f = open_memstream(&fb, &fl);
 
 			if (f) {
-				fputs("chmod o+x ", f);
+				(void)fputs("chmod o+x ", f);
 				put_word(f, comp);
-				fputs(" (or only for this user: setfacl -m u:", f);
+				(void)fputs(" (or only for this user: setfacl -m u:", f);
 				put_word(f, c->user);
-				fputs(":x ", f);
+				(void)fputs(":x ", f);
 				put_word(f, comp);
-				fputs(")", f);
+				(void)fputs(")", f);
 				if (fclose(f) != 0) {
 					free(fb);
 					fb = NULL;
@@ -408,7 +408,9 @@ static void visit(struct walk *w, const struct stat *st)
 		w->more_pairs = true;
 }
 
-/* Walk the directory open on dfd (taken over: closed here); w->path names it. */
+/* Walk the directory open on dfd (taken over: closed here); w->path names it. Recursive, one level
+ * per directory: bounded, as depth stops at MAX_DEPTH. */
+/* NOLINTNEXTLINE(misc-no-recursion): bounded by MAX_DEPTH */
 static void walk_dir(struct walk *w, int dfd, int depth)
 {
 	DIR *d = fdopendir(dfd);
@@ -498,7 +500,7 @@ static char *ownership_fix(const struct walk *w, const struct side *us, const st
 			fprintf(f, "%schown -hR --from=%u:%u %lld:%lld ", i ? " && " : "", u, g, nu, ng);
 			put_word(f, path);
 		}
-		fputs(" (shifts the container's ids into the map; chown clears setuid/setgid bits)", f);
+		(void)fputs(" (shifts the container's ids into the map; chown clears setuid/setgid bits)", f);
 	} else {
 		if (root_u < 0)
 			root_u = us->n ? us->e[0].outer : 0;
@@ -506,7 +508,7 @@ static char *ownership_fix(const struct walk *w, const struct side *us, const st
 			root_g = gs->n ? gs->e[0].outer : 0;
 		fprintf(f, "chown -hR %lld:%lld ", root_u, root_g);
 		put_word(f, path);
-		fputs(" (every file to the container's root, as containerd and runc users do; chown clears setuid/setgid "
+		(void)fputs(" (every file to the container's root, as containerd and runc users do; chown clears setuid/setgid "
 		      "bits)", f);
 	}
 	if (fclose(f) != 0) {
@@ -547,12 +549,12 @@ void check_rootfs(struct check_ctx *c, const char *path, const struct idmap_exte
 	if (!f)
 		goto oom;
 	if (n_map) {
-		fputs("map (uids and gids) ", f);
+		(void)fputs("map (uids and gids) ", f);
 		describe_side(f, &us);
 	} else {
 		fprintf(f, "default map of %s: uid ", c->user);
 		describe_side(f, &us);
-		fputs(", gid ", f);
+		(void)fputs(", gid ", f);
 		describe_side(f, &gs);
 	}
 	if (fclose(f) != 0) {

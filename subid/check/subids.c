@@ -71,7 +71,6 @@ struct kind {
 	const char *name;    /* "subuid" */
 	const char *path;    /* "/etc/subuid" */
 	const char *idword;  /* "uid" */
-	const char *add_opt; /* "--add-subuids" */
 	const char *del_opt; /* "--del-subuids" */
 	const char *acct_db; /* "/etc/passwd" */
 	uint32_t own;        /* the user's uid (gid: primary gid) */
@@ -128,9 +127,6 @@ struct state {
 	struct defs defs[2];
 	char *defs_problems; /* NULL when sane */
 	char *defs_seen;
-	/* the free range for fixes, computed once */
-	bool free_done;
-	uint64_t free_start, free_size;
 };
 
 /* ------------------------------------------------------------------------------------------ */
@@ -446,17 +442,17 @@ static void read_defs(struct state *s)
 
 			snprintf(key, sizeof(key), "%s%s", prefix[i], suffix[j]);
 			if (r < 0 || !logindefs_get(buf, len, key, &v, &vlen)) {
-				tprintf(&seen, "%s%s %llu (default)", i + j ? ", " : "", key, (unsigned long long)*dst[j]);
+				tprintf(&seen, "%s%s %llu (default)", (i + j) ? ", " : "", key, (unsigned long long)*dst[j]);
 				continue;
 			}
 			if (subid_parse_u32(v, vlen, &x) < 0) {
 				tprintf(&prob, "%s is '%.*s', not a plain decimal number; ", key, (int)(vlen > 40 ? 40 : vlen), v);
-				tprintf(&seen, "%s%s '%.*s'", i + j ? ", " : "", key, (int)(vlen > 40 ? 40 : vlen), v);
+				tprintf(&seen, "%s%s '%.*s'", (i + j) ? ", " : "", key, (int)(vlen > 40 ? 40 : vlen), v);
 				sane = false;
 				continue;
 			}
 			*dst[j] = x;
-			tprintf(&seen, "%s%s %u", i + j ? ", " : "", key, x);
+			tprintf(&seen, "%s%s %u", (i + j) ? ", " : "", key, x);
 		}
 		if (d.min >= d.max) {
 			tprintf(&prob, "%s_MIN %llu is not below %s_MAX %llu; ", prefix[i], (unsigned long long)d.min,
@@ -627,12 +623,11 @@ static bool free_range(struct state *s, uint64_t size, uint64_t *ret)
 
 	for (int i = 0; i < 2; i++)
 		cap += s->k[i].n_e + s->k[i].n_acc;
-	if (cap) {
-		v = reallocarray(NULL, cap, sizeof(*v));
-		if (!v) {
-			s->c->oom = true;
-			return false;
-		}
+	/* At least one element, so that v is never NULL where it is filled. */
+	v = reallocarray(NULL, cap ? cap : 1, sizeof(*v));
+	if (!v) {
+		s->c->oom = true;
+		return false;
 	}
 	for (int i = 0; i < 2; i++) {
 		for (size_t j = 0; j < s->k[i].n_e; j++)
@@ -868,6 +863,8 @@ static void check_syntax(struct state *s, struct kind *k)
 	bl = text_take(&badl, s->c);
 
 	if (k->n_e > 1) {
+		/* idx holds pointers to the entries: sizeof(*idx) is the size of a pointer on purpose. */
+		/* NOLINTNEXTLINE(bugprone-sizeof-expression) */
 		idx = reallocarray(NULL, k->n_e, sizeof(*idx));
 		if (!idx) {
 			s->c->oom = true;
@@ -876,6 +873,7 @@ static void check_syntax(struct state *s, struct kind *k)
 		/* Owners on several lines: sorted by owner, then line. */
 		for (size_t i = 0; i < k->n_e; i++)
 			idx[i] = &k->e[i];
+		/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, as above */
 		qsort(idx, k->n_e, sizeof(*idx), cmp_entry_owner);
 		for (size_t i = 0; i < k->n_e;) {
 			size_t j = i + 1;
@@ -895,6 +893,7 @@ static void check_syntax(struct state *s, struct kind *k)
 		if (n_dup_owner > LISTED)
 			tprintf(&obs, "; and %lu more owners on several lines", n_dup_owner - LISTED);
 		/* Exact repeats of a line. */
+		/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, as above */
 		qsort(idx, k->n_e, sizeof(*idx), cmp_entry_text);
 		for (size_t i = 1; i < k->n_e; i++) {
 			size_t first = i - 1;
@@ -1344,9 +1343,9 @@ void check_area_subids(struct check_ctx *c)
 	struct state s = {
 		.c = c,
 		.k = {
-			{ .name = "subuid", .path = "/etc/subuid", .idword = "uid", .add_opt = "--add-subuids",
+			{ .name = "subuid", .path = "/etc/subuid", .idword = "uid",
 			  .del_opt = "--del-subuids", .acct_db = "/etc/passwd", .own = c->uid },
-			{ .name = "subgid", .path = "/etc/subgid", .idword = "gid", .add_opt = "--add-subgids",
+			{ .name = "subgid", .path = "/etc/subgid", .idword = "gid",
 			  .del_opt = "--del-subgids", .acct_db = "/etc/group", .own = c->gid },
 		},
 	};

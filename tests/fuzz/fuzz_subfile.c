@@ -144,8 +144,8 @@ static size_t walk(const char *buf, size_t len, const char *name, uint32_t uid, 
 			FUZZ_ASSERT(0, "line %lu: kind %d", lines, (int)l.kind);
 		}
 	}
-	for (size_t i = 0; i < len; i++)
-		nl += buf[i] == '\n';
+	for (const char *q = buf, *e = buf + len; q < e && (q = memchr(q, '\n', (size_t)(e - q))); q++)
+		nl++;
 	FUZZ_ASSERT(lines == nl + (len > 0 && buf[len - 1] != '\n'), "%lu lines for %lu newlines", lines, nl);
 	FUZZ_ASSERT(covered + nl == len, "lines do not cover the buffer");
 	FUZZ_ASSERT(lines == entries + bad + blank + comment, "line kinds do not add up");

@@ -653,9 +653,9 @@ else
 	# written; a hard limit below what the helper needs (256 KiB) is refused in one line, never a
 	# crash. (Below ~16 KiB the dynamic loader itself faults before main, as for /bin/true.)
 	start_target "$A_UID" "$A_GID"
-	expect_outcome "RLIMIT_STACK soft 16 KiB" 0 "" "$TARGET" -- \
-		as_a prlimit --stack=16384:unlimited "$UIDMAP" "$TARGET" 0 100000 65536
-	check_proc "RLIMIT_STACK soft 16 KiB" "$TARGET" uid_map "0 100000 65536"
+	expect_outcome "RLIMIT_STACK soft 32 KiB" 0 "" "$TARGET" -- \
+		as_a prlimit --stack=32768:unlimited "$UIDMAP" "$TARGET" 0 100000 65536
+	check_proc "RLIMIT_STACK soft 32 KiB" "$TARGET" uid_map "0 100000 65536"
 	start_target "$A_UID" "$A_GID"
 	expect_outcome "RLIMIT_STACK hard 64 KiB" 1 "stack limit (RLIMIT_STACK) is below 256 KiB" "$TARGET" -- \
 		as_a prlimit --stack=65536:65536 "$UIDMAP" "$TARGET" 0 100000 65536

@@ -137,7 +137,7 @@ if [ -n "$STRACE" ]; then
 		sub(/^[0-9]+ +/, "")
 		if (!match($0, /^[a-z_0-9]+\(/)) next
 		name = substr($0, 1, RLENGTH - 1)
-		if (name ~ /^(futex|mmap|munmap|mprotect|madvise|brk|mremap|sched_yield|getpid|gettid|rt_sig.*|sigaltstack|prctl)$/) next
+		if (name ~ /^(futex|getrandom|mmap|munmap|mprotect|madvise|brk|mremap|sched_yield|getpid|gettid|rt_sig.*|sigaltstack|prctl)$/) next
 		n[name]++
 		if (!on && index($0, ".pwd.lock")) on = 1
 		if (on) print name, n[name]

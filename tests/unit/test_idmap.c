@@ -405,6 +405,23 @@ START_TEST(test_describe)
 }
 END_TEST
 
+/* A zero-byte page holds no text at all, not even the empty map's: -E2BIG, nothing written. */
+START_TEST(test_format_zero_page)
+{
+	struct idmap_extent e[1] = { { 0, 100000, 1 } };
+	struct idmap_error err = { 0 };
+	char buf[1] = { 'X' };
+	size_t len = 77;
+
+	ck_assert_int_eq(idmap_format(e, 0, 0, buf, &len, &err), -E2BIG);
+	ck_assert_int_eq(err.reason, IDMAP_E_TEXT_SIZE);
+	ck_assert_int_eq(idmap_format(e, 1, 0, buf, &len, &err), -E2BIG);
+	ck_assert_uint_eq(len, 77);
+	ck_assert_int_eq(buf[0], 'X');
+}
+END_TEST
+
+
 int main(void)
 {
 	Suite *s = suite_create("idmap");
@@ -416,6 +433,7 @@ int main(void)
 	tcase_add_loop_test(tp, test_limit, 0, (int)N_OF(limit_cases));
 	tcase_add_test(tp, test_check);
 	tcase_add_loop_test(tf, test_format, 0, (int)N_OF(format_cases));
+	tcase_add_test(tf, test_format_zero_page);
 	tcase_add_test(tf, test_format_page);
 	tcase_add_test(tf, test_format_empty);
 	tcase_add_test(td, test_describe);
