@@ -692,15 +692,43 @@ static int allocate(pam_handle_t *pamh, const struct opts *o, const char *user, 
 	return PAM_SESSION_ERR;
 }
 
+/* The user's uid, by getpwnam_r() into a local buffer: unlike pam_modutil_getpwnam(), which
+ * keeps every result on the PAM handle under a new key (a list that grows with each session a
+ * long-lived handle opens), nothing outlives the call. Returns 0, -ENOENT or -errno. */
+static int lookup_uid(const char *user, uint32_t *ret)
+{
+	char stackbuf[4096], *heap = NULL, *buf = stackbuf;
+	size_t size = sizeof(stackbuf);
+	struct passwd pwd, *res = NULL;
+	int r;
+
+	for (;;) {
+		r = getpwnam_r(user, &pwd, buf, size, &res);
+		if (r != ERANGE || size >= (1u << 20))
+			break;
+		size *= 2;
+		free(heap);
+		heap = malloc(size);
+		if (!heap)
+			return -ENOMEM;
+		buf = heap;
+	}
+	if (r == 0 && res)
+		*ret = (uint32_t)res->pw_uid;
+	free(heap);
+	if (r != 0)
+		return -r;
+	return res ? 0 : -ENOENT;
+}
+
 PAM_SUBID_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct opts o;
 	const void *item = NULL;
 	const char *user;
-	const struct passwd *pw;
 	char user_clean[256], src[64];
 	bool has_u, has_g, miss_u, miss_g;
-	uint32_t uid;
+	uint32_t uid = 0;
 	int r;
 
 	(void)flags; /* nothing is ever shown to the user, so PAM_SILENT changes nothing */
@@ -714,12 +742,15 @@ PAM_SUBID_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc
 		return PAM_USER_UNKNOWN;
 	}
 	sanitize(user, user_clean, sizeof(user_clean));
-	pw = pam_modutil_getpwnam(pamh, user);
-	if (!pw) {
+	r = lookup_uid(user, &uid);
+	if (r == -ENOENT) {
 		pam_syslog(pamh, LOG_ERR, "user=%s is not in the user database", user_clean);
 		return PAM_USER_UNKNOWN;
 	}
-	uid = pw->pw_uid;
+	if (r < 0) {
+		pam_syslog(pamh, LOG_ERR, "user=%s: cannot look the user up: %s", user_clean, strerror(-r));
+		return PAM_SYSTEM_ERR;
+	}
 
 	/* Scope. */
 	if (uid == 0)

@@ -7,20 +7,19 @@
 #include <errno.h>
 #include <string.h>
 
+_Static_assert(EINVAL == 22 && ERANGE == 34, "subid_u32_verdict() hard-codes these");
+
 #include "number.h"
 
 int subid_parse_u32(const char *s, size_t len, uint32_t *ret)
 {
 	uint64_t v = 0;
+	int r;
 
-	if (!s || len == 0)
+	if (!s)
 		return -EINVAL;
-	/* A leading zero is refused rather than read as octal (shadow) or silently as decimal. */
-	if (s[0] == '0' && len > 1)
-		return -EINVAL;
-	/* Every byte is checked, so that "99999999999x" is -EINVAL, not -ERANGE. Up to 19 digits fit
-	 * in uint64_t without wrapping; past 10 digits (no leading zero) the number is >= 10^10 and
-	 * out of range anyway, so accumulation stops there. */
+	/* Every byte is checked first, so that "99999999999x" is -EINVAL, not -ERANGE. Past 10 digits
+	 * the value is out of range anyway: accumulating 11 is enough and cannot wrap. */
 	for (size_t i = 0; i < len; i++) {
 		unsigned d = (unsigned)(unsigned char)s[i] - '0';
 
@@ -29,8 +28,9 @@ int subid_parse_u32(const char *s, size_t len, uint32_t *ret)
 		if (i < 11)
 			v = v * 10 + d;
 	}
-	if (v > UINT32_MAX)
-		return -ERANGE;
+	r = subid_u32_verdict(s, len, v);
+	if (r < 0)
+		return r;
 	*ret = (uint32_t)v;
 	return 0;
 }

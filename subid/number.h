@@ -12,6 +12,18 @@
  * *ret is untouched on failure. */
 int subid_parse_u32(const char *s, size_t len, uint32_t *ret);
 
+/* The grammar's verdict on a run of n decimal digits at s whose value, accumulated over at most
+ * the first 11 digits, is v: 0, -EINVAL (empty, leading zero) or -ERANGE. The one definition of
+ * the rule, shared by subid_parse_u32() and the sub-id file parser's fast path. */
+static inline int subid_u32_verdict(const char *s, size_t n, uint64_t v)
+{
+	if (n == 0 || (s[0] == '0' && n > 1))
+		return -22; /* -EINVAL, without pulling <errno.h> into every includer */
+	if (n > 10 || v > UINT32_MAX)
+		return -34; /* -ERANGE */
+	return 0;
+}
+
 /* The same for a NUL-terminated string. */
 int subid_parse_u32_str(const char *s, uint32_t *ret);
 

@@ -84,6 +84,55 @@ static enum subfile_reason parse_entry(const char *p, size_t len, struct subfile
 	return SUBFILE_OK;
 }
 
+/* A digit run at *q (before end): its length and value (the first 11 digits), *q moved past it. */
+static size_t digit_run(const char **q, const char *end, uint64_t *v)
+{
+	const char *s = *q;
+	uint64_t acc = 0;
+	size_t n = 0;
+
+	for (; s < end; s++, n++) {
+		unsigned d = (unsigned)(unsigned char)*s - '0';
+
+		if (d > 9)
+			break;
+		if (n < 11)
+			acc = acc * 10 + d;
+	}
+	*q = s;
+	*v = acc;
+	return n;
+}
+
+/* The common case in one walk: "owner:start:count" with a clean owner and two numbers valid by
+ * subid_u32_verdict(). Anything else returns false and goes to parse_entry(), which names the
+ * reason; both agree on every valid line. */
+static bool parse_valid(const char *p, size_t len, struct subfile_line *ret)
+{
+	const char *end = p + len, *q = p, *num;
+	uint64_t start, count;
+	size_t n;
+
+	for (; q < end && *q != ':'; q++)
+		if ((unsigned char)*q < 0x20 || *q == 0x7f)
+			return false;
+	if (q == p || q == end)
+		return false;
+	ret->owner = p;
+	ret->owner_len = (size_t)(q - p);
+	num = ++q;
+	n = digit_run(&q, end, &start);
+	if (q == end || *q != ':' || subid_u32_verdict(num, n, start) < 0)
+		return false;
+	num = ++q;
+	n = digit_run(&q, end, &count);
+	if (q != end || subid_u32_verdict(num, n, count) < 0 || count == 0 || !idrange_valid(start, count))
+		return false;
+	ret->start = (uint32_t)start;
+	ret->count = (uint32_t)count;
+	return true;
+}
+
 void subfile_parse_line(const char *text, size_t len, unsigned long lineno, struct subfile_line *ret)
 {
 	*ret = (struct subfile_line){ .lineno = lineno, .text = text, .len = len };
@@ -95,6 +144,12 @@ void subfile_parse_line(const char *text, size_t len, unsigned long lineno, stru
 		ret->kind = SUBFILE_COMMENT;
 		return;
 	}
+	if (parse_valid(text, len, ret)) {
+		ret->kind = SUBFILE_ENTRY;
+		return;
+	}
+	ret->owner = NULL;
+	ret->owner_len = 0;
 	ret->reason = parse_entry(text, len, ret);
 	ret->kind = ret->reason == SUBFILE_OK ? SUBFILE_ENTRY : SUBFILE_BAD;
 }
@@ -211,6 +266,7 @@ static int take_line(struct collector *col, const char *text, size_t len)
 static int scan_region(struct collector *col, char *p, char *e, const char *needle, size_t nlen)
 {
 	char *q = p, *h, *le, save = *e;
+	size_t klen = nlen < 4 ? nlen : 4;
 	bool has_nul;
 	int r = 0;
 
@@ -224,11 +280,20 @@ static int scan_region(struct collector *col, char *p, char *e, const char *need
 	has_nul = memchr(p, '\0', (size_t)(e - p)) != NULL;
 	*e = '\0';
 	while (q < e) {
-		h = strstr(q, needle);
-		if (!h) {
+		/* The key is the needle's tail ("...ce:"): glibc's strstr() screens candidates by the
+		 * key's first bytes, and names share prefixes (user0001, user0002, ...) far more often
+		 * than endings. A hit is a match only if the whole needle ends there. */
+		const char *k = strstr(q, needle + nlen - klen);
+
+		if (!k) {
 			if (!has_nul)
 				break;
 			q += strlen(q) + 1; /* past the NUL that stopped it (e's own ends the loop) */
+			continue;
+		}
+		h = (char *)k + klen - nlen;
+		if (h < p || memcmp(h, needle, nlen) != 0) {
+			q = (char *)k + 1;
 			continue;
 		}
 		le = memchr(h + 1, '\n', (size_t)(e - h - 1));
