@@ -544,11 +544,11 @@ static int decide(struct subid_file *f, const struct alloc_request *req, struct 
 /* Replace f's content by old + the new line: temporary file beside it with the old owner and mode
  * (a new file: root:root 0644, or the caller's ids under a test prefix), fsync, rename(), fsync
  * of the directory. Killed anywhere, the file holds the old or the new content. */
-static int write_subid_file(struct subid_file *f, const char *dir, const char *owner, bool prefix,
+static int write_subid_file(struct subid_file *f, const char *owner, bool prefix,
 			    struct alloc_error *err)
 {
 	_cleanup_free_ char *content = NULL, *tmp = NULL;
-	_cleanup_close_ int fd = -1, dfd = -1;
+	_cleanup_close_ int fd = -1;
 	size_t len;
 	uid_t uid = prefix ? geteuid() : 0;
 	gid_t gid = prefix ? getegid() : 0;
@@ -585,15 +585,24 @@ static int write_subid_file(struct subid_file *f, const char *dir, const char *o
 		r = -errno;
 		goto fail_unlink;
 	}
-	/* The rename itself must reach the disk before we report the range as given. */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || (fsync(dfd) < 0 && errno != EINVAL))
-		return fail(err, ALLOC_E_IO, f->name, -errno, "written, but the directory fsync failed");
+	/* The directory is fsynced once, after both renames (sync_dir()). */
 	return 0;
 
 fail_unlink:
 	(void)unlink(tmp);
 	return fail(err, ALLOC_E_IO, f->name, r, "cannot write the new content");
+}
+
+/* The renames must reach the disk before a range is reported as given. Both files live in one
+ * directory, so one fsync of it after both renames makes both durable; a crash before it leaves
+ * each file old or new, as every step does. */
+static int sync_dir(const char *dir, const char *name, struct alloc_error *err)
+{
+	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dfd < 0 || (fsync(dfd) < 0 && errno != EINVAL))
+		return fail(err, ALLOC_E_IO, name, -errno, "written, but the directory fsync failed");
+	return 0;
 }
 
 /* Steps 2-4 of alloc_transaction(), with every lock held. */
@@ -616,7 +625,16 @@ static int transaction_locked(struct subid_file files[2], const char *dir, const
 	for (int i = 0; i < 2; i++) {
 		if (files[i].had)
 			continue;
-		r = write_subid_file(&files[i], dir, req->by_uid ? uidstr : req->user, prefix, err);
+		r = write_subid_file(&files[i], req->by_uid ? uidstr : req->user, prefix, err);
+		if (r < 0) {
+			/* A first file already replaced stays replaced: make that durable too. */
+			if (i == 1 && !files[0].had)
+				(void)sync_dir(dir, files[0].name, NULL);
+			return r;
+		}
+	}
+	if (!(files[0].had && files[1].had)) {
+		r = sync_dir(dir, files[files[0].had ? 1 : 0].name, err);
 		if (r < 0)
 			return r;
 	}
