@@ -598,10 +598,14 @@ fail_unlink:
  * each file old or new, as every step does. */
 static int sync_dir(const char *dir, const char *name, struct alloc_error *err)
 {
-	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
 
 	if (dfd < 0 || (fsync(dfd) < 0 && errno != EINVAL))
-		return fail(err, ALLOC_E_IO, name, -errno, "written, but the directory fsync failed");
+		r = -errno;
+	if (dfd >= 0)
+		(void)close(dfd);
+	if (r < 0)
+		return fail(err, ALLOC_E_IO, name, r, "written, but the directory fsync failed");
 	return 0;
 }
 
