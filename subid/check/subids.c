@@ -269,6 +269,25 @@ static uint64_t union_size(const struct idrange *r, size_t n)
 /* ------------------------------------------------------------------------------------------ */
 /* reading */
 
+/* Append one account (name copied) to k->acc, growing it by doubling. False when out of memory:
+ * the list then stops there, as the earlier accounts are still usable. */
+static bool push_account(struct kind *k, size_t *cap, const char *name, uint32_t id)
+{
+	if (k->n_acc == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		struct account *nv = reallocarray(k->acc, ncap, sizeof(*nv));
+
+		if (!nv)
+			return false;
+		k->acc = nv;
+		*cap = ncap;
+	}
+	k->acc[k->n_acc] = (struct account){ strdup(name), id };
+	if (k->acc[k->n_acc].name)
+		k->n_acc++;
+	return true;
+}
+
 static void read_accounts(struct state *s, struct kind *k, bool group)
 {
 	size_t cap = 0;
@@ -279,39 +298,15 @@ static void read_accounts(struct state *s, struct kind *k, bool group)
 			struct group *gr;
 
 			setgrent();
-			while ((gr = getgrent())) {
-				if (k->n_acc == cap) {
-					size_t ncap = cap ? cap * 2 : 64;
-					struct account *nv = reallocarray(k->acc, ncap, sizeof(*nv));
-
-					if (!nv)
-						break;
-					k->acc = nv;
-					cap = ncap;
-				}
-				k->acc[k->n_acc] = (struct account){ strdup(gr->gr_name), (uint32_t)gr->gr_gid };
-				if (k->acc[k->n_acc].name)
-					k->n_acc++;
-			}
+			while ((gr = getgrent()) && push_account(k, &cap, gr->gr_name, (uint32_t)gr->gr_gid))
+				;
 			endgrent();
 		} else {
 			struct passwd *pw;
 
 			setpwent();
-			while ((pw = getpwent())) {
-				if (k->n_acc == cap) {
-					size_t ncap = cap ? cap * 2 : 64;
-					struct account *nv = reallocarray(k->acc, ncap, sizeof(*nv));
-
-					if (!nv)
-						break;
-					k->acc = nv;
-					cap = ncap;
-				}
-				k->acc[k->n_acc] = (struct account){ strdup(pw->pw_name), (uint32_t)pw->pw_uid };
-				if (k->acc[k->n_acc].name)
-					k->n_acc++;
-			}
+			while ((pw = getpwent()) && push_account(k, &cap, pw->pw_name, (uint32_t)pw->pw_uid))
+				;
 			endpwent();
 		}
 		return;
@@ -340,18 +335,8 @@ static void read_accounts(struct state *s, struct kind *k, bool group)
 				*p = '\0';
 			if (subid_parse_u32_str(idf, &id) < 0)
 				continue;
-			if (k->n_acc == cap) {
-				size_t ncap = cap ? cap * 2 : 64;
-				struct account *nv = reallocarray(k->acc, ncap, sizeof(*nv));
-
-				if (!nv)
-					return;
-				k->acc = nv;
-				cap = ncap;
-			}
-			k->acc[k->n_acc] = (struct account){ strdup(name), id };
-			if (k->acc[k->n_acc].name)
-				k->n_acc++;
+			if (!push_account(k, &cap, name, id))
+				return;
 		}
 	}
 }
