@@ -75,7 +75,7 @@ log "make"
 make -j"${JOBS:-2}" >make.log 2>&1 || { cat make.log; log "FAIL: the build failed"; exit 1; }
 
 # The build really is instrumented (an ignored --enable-sanitizers would make this pass vacuous).
-for p in newidmap/newuidmap newidmap/newgidmap subid/subid-check; do
+for p in newidmap/newuidmap newidmap/newgidmap subid/check/subid-check; do
 	if ! readelf -d "$p" | grep -q 'NEEDED.*libasan'; then
 		log "FAIL: $p is not linked with ASan"
 		exit 1

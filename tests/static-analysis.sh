@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Static analysis of subid/ (the library, subid-check, subid-alloc), newidmap/ and pam/:
+# Static analysis of lib/ (the library), subid/ (subid-check, subid-alloc), newidmap/ and pam/:
 # clang-tidy with the checked-in .clang-tidy and cppcheck with tests/cppcheck-suppressions.xml.
 # Fails on any finding of either.
 #
@@ -65,7 +65,7 @@ if ! bear --output compile_commands.all.json -- make -j"${JOBS:-2}" >make.log 2>
 	exit 1
 fi
 
-# One entry per source file of subid/, newidmap/ and pam/ (the first command seen for it).
+# One entry per source file of lib/, subid/, newidmap/ and pam/ (the first command seen for it).
 python3 - "$src" compile_commands.all.json compile_commands.json files.txt cppcheck-args.txt <<'EOF'
 import json, shlex, sys
 src, inp, outp, files, cargs = sys.argv[1:]
@@ -73,7 +73,7 @@ seen, out = set(), []
 for e in json.load(open(inp)):
     f = e["file"]
     rel = f[len(src) + 1:] if f.startswith(src + "/") else None
-    if not rel or not rel.endswith(".c") or rel.split("/")[0] not in ("subid", "newidmap", "pam"):
+    if not rel or not rel.endswith(".c") or rel.split("/")[0] not in ("lib", "subid", "newidmap", "pam"):
         continue
     if f in seen:
         continue
@@ -108,7 +108,7 @@ with open(files, "w") as fl, open(cargs, "w") as ca:
         ca.write(e["file"] + "\t" + "\x1f".join(flags) + "\n")
 EOF
 nfiles=$(wc -l <files.txt)
-[ "$nfiles" -gt 0 ] || { log "FAIL: no source file of subid/, newidmap/ or pam/ was compiled"; exit 1; }
+[ "$nfiles" -gt 0 ] || { log "FAIL: no source file of lib/, subid/, newidmap/ or pam/ was compiled"; exit 1; }
 log "$nfiles files"
 
 # ---- clang-tidy --------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ set -euo pipefail
 
 N=${BENCH_CHECK_ITER:-100}
 [ "$(id -u)" = 0 ] || { echo "bench-check: needs root" >&2; exit 77; }
-SC=${SUBID_CHECK:-${abs_top_builddir:?}/subid/subid-check}
+SC=${SUBID_CHECK:-${abs_top_builddir:?}/subid/check/subid-check}
 if [ -z "${BENCH_IN_NS:-}" ]; then
 	exec env BENCH_IN_NS=1 unshare -m --propagation private "$BASH" "$0" "$@"
 fi

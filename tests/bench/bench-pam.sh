@@ -25,7 +25,7 @@ command -v python3 >/dev/null 2>&1 || { echo "bench-pam: needs python3" >&2; exi
 CC=${CC:-cc}
 command -v "$CC" >/dev/null 2>&1 || { echo "bench-pam: needs a C compiler ($CC)" >&2; exit 77; }
 MOD=${abs_top_builddir:?}/pam/.libs/pam_subid.so
-HELPER_BUILT=$abs_top_builddir/subid/subid-alloc
+HELPER_BUILT=$abs_top_builddir/subid/alloc/subid-alloc
 [ -f "$MOD" ] && [ -f "$HELPER_BUILT" ] || { echo "bench-pam: build pam_subid.so and subid-alloc first" >&2; exit 1; }
 SRCDIR=${abs_top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 if [ -z "${BENCH_IN_NS:-}" ]; then

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Run the libFuzzer targets; called by make fuzz, fuzz-ci, fuzz-replay (tests/fuzz/Makefile.inc).
+# Run the libFuzzer targets; called by make fuzz, fuzz-ci, fuzz-replay (tests/fuzz/Makemodule.am).
 #   run.sh fuzz   CORPUS_ROOT BINDIR SECONDS TARGET...   fuzz each target SECONDS on a scratch copy
 #                                                       of CORPUS_ROOT/TARGET; new crash inputs go
 #                                                       to BINDIR/crashes/TARGET/

@@ -8,7 +8,7 @@ pass=0 fail=0
 ok() { echo "PASS: $*"; pass=$((pass + 1)); }
 bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
 
-SC=${SUBID_CHECK:-${abs_top_builddir:-.}/subid/subid-check}
+SC=${SUBID_CHECK:-${abs_top_builddir:-.}/subid/check/subid-check}
 src=${abs_top_srcdir:-.}
 [ -x "$SC" ] || { echo "FAIL: no subid-check at $SC"; echo "0 passed, 1 failed"; exit 1; }
 command -v python3 >/dev/null || { echo "SKIP: needs python3"; exit 77; }

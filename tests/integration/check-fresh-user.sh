@@ -5,10 +5,10 @@
 # every check. Warnings may remain only where they describe this host rather than the user (the
 # cgroup layout of the machine the tests run on). Our helpers, with their file capabilities, are
 # bind-mounted over /usr/bin/newuidmap and /usr/bin/newgidmap, so the live probe goes through them.
-# shellcheck source=tests/integration/lib.sh
-. "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/lib/lib.sh
+. "$(dirname "$0")/../lib/lib.sh"
 
-SC=${SUBID_CHECK:-${abs_top_builddir:-}/subid/subid-check}
+SC=${SUBID_CHECK:-${abs_top_builddir:-}/subid/check/subid-check}
 [ -x "$SC" ] || { fail "subid-check" "not built at $SC"; finish; }
 PY=$(command -v python3) || skip "needs python3"
 

@@ -5,10 +5,10 @@
 # (shadow-utils' from the uidmap package, and ours, $NEWUIDMAP/$NEWGIDMAP) copied into private
 # directories with real modes, owners and file capabilities, found through PATH, bind-mounted over
 # /usr/bin/newuidmap, or placed on a nosuid tmpfs, all inside the test's private mount namespace.
-# shellcheck source=tests/integration/lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+# shellcheck source=tests/lib/lib.sh
+. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/lib.sh"
 
-SC=${SUBID_CHECK:-${abs_top_builddir:-.}/subid/subid-check}
+SC=${SUBID_CHECK:-${abs_top_builddir:-.}/subid/check/subid-check}
 PY=$(command -v /usr/bin/python3 python3 | head -n 1) || true
 [ -n "$PY" ] || skip "python3 is needed to read the JSON report"
 if [ ! -x "$SC" ]; then

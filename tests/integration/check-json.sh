@@ -5,7 +5,7 @@
 # a --sysroot run, a rootfs run. Beyond the schema, the document must agree with itself (summary
 # counts, exit equal to the exit status, area the prefix of id, --quiet listing problems only),
 # and the schema must reject broken documents, so that the validation is known to bite.
-SUBID_CHECK=${SUBID_CHECK:-${abs_top_builddir:-$(dirname "$0")/../..}/subid/subid-check}
+SUBID_CHECK=${SUBID_CHECK:-${abs_top_builddir:-$(dirname "$0")/../..}/subid/check/subid-check}
 SCHEMA=${abs_top_srcdir:-$(dirname "$0")/../..}/subid/check/subid-check.schema.json
 if [ -z "${NEWIDMAP_INTEG_NS:-}" ] && [ "$(id -u)" = 0 ]; then
 	if [ ! -f "$SUBID_CHECK" ] || [ "$(head -c 4 "$SUBID_CHECK" | od -An -c | tr -d ' ')" != '177ELF' ]; then
@@ -26,8 +26,8 @@ if [ -z "${NEWIDMAP_INTEG_NS:-}" ] && [ "$(id -u)" = 0 ]; then
 	export JPY
 fi
 export SUBID_CHECK
-# shellcheck source=tests/integration/lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+# shellcheck source=tests/lib/lib.sh
+. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/lib.sh"
 
 SC="$BIN/subid-check"
 cp "$SUBID_CHECK" "$SC"

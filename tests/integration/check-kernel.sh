@@ -5,10 +5,10 @@
 # command line come from fixture trees under --sysroot; the live states are real but private: a
 # child user namespace with its own user.max_user_namespaces, a tmpfs over the checker's own
 # /proc/PID/ns, setpriv --no-new-privs, and a reduced bounding set. The host is not touched.
-# shellcheck source=tests/integration/lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+# shellcheck source=tests/lib/lib.sh
+. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/lib.sh"
 
-SC=${SUBID_CHECK:-${abs_top_builddir:-.}/subid/subid-check}
+SC=${SUBID_CHECK:-${abs_top_builddir:-.}/subid/check/subid-check}
 PY=$(command -v /usr/bin/python3 python3 | head -n 1) || true
 [ -n "$PY" ] || skip "python3 is needed to read the JSON report"
 if [ ! -x "$SC" ]; then

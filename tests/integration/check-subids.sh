@@ -19,7 +19,7 @@ skip() {
 
 [ "$(id -u)" = 0 ] || skip "must run as root: the sub-id file checks need root-owned fixture files"
 command -v python3 >/dev/null 2>&1 || skip "python3 is needed to read the JSON output"
-SUBID_CHECK=${SUBID_CHECK:-${abs_top_builddir:-}/subid/subid-check}
+SUBID_CHECK=${SUBID_CHECK:-${abs_top_builddir:-}/subid/check/subid-check}
 [ -x "$SUBID_CHECK" ] || skip "subid-check is not built (SUBID_CHECK=$SUBID_CHECK)"
 SUBID_CHECK=$(cd "$(dirname "$SUBID_CHECK")" && pwd)/$(basename "$SUBID_CHECK")
 export SUBID_CHECK

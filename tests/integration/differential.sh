@@ -12,8 +12,8 @@
 set -euo pipefail
 
 srcdir=${abs_top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
-# shellcheck source=tests/integration/clients-lib.sh
-. "$srcdir/tests/integration/clients-lib.sh"
+# shellcheck source=tests/lib/clients-lib.sh
+. "$srcdir/tests/lib/clients-lib.sh"
 
 cl_require_root_userns
 for h in /usr/bin/newuidmap /usr/bin/newgidmap; do

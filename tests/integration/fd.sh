@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The fd:N target form: only a procfs /proc/PID directory passed as descriptor N is accepted.
-# shellcheck source=tests/integration/lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+# shellcheck source=tests/lib/lib.sh
+. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/lib.sh"
 
 set_subuid "$A_NAME:100000:65536
 "

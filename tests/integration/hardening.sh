@@ -151,7 +151,7 @@ check_tree() {
 # whenever the Makefile builds them).
 SBIN_BUILT="" PAM_BUILT=""
 if grep -q '^sbin_PROGRAMS = .*subid-alloc' "$B/Makefile"; then
-	SBIN_BUILT=$B/subid
+	SBIN_BUILT=$B/subid/alloc
 fi
 if grep -q '^secure_LTLIBRARIES = .*pam_subid' "$B/Makefile"; then
 	PAM_BUILT=$B/pam/.libs
@@ -160,9 +160,9 @@ fi
 # 1. The build tree.
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-# The helpers live in newidmap/, subid-check in subid/: one directory of links for check_tree.
+# The helpers live in newidmap/, subid-check in subid/check/: one directory of links for check_tree.
 mkdir "$tmp/built"
-ln -s "$B/newidmap/newuidmap" "$B/newidmap/newgidmap" "$B/subid/subid-check" "$tmp/built/"
+ln -s "$B/newidmap/newuidmap" "$B/newidmap/newgidmap" "$B/subid/check/subid-check" "$tmp/built/"
 check_tree built "$tmp/built" "$SBIN_BUILT" "$PAM_BUILT"
 
 # 2. What make install puts on disk (a package build: DESTDIR, nothing applied).

@@ -7,8 +7,8 @@
 # status (1 for a refusal: never a signal, never a core), the target's maps and setgroups left as
 # they were unless the map was legitimately written, and /etc left untouched. SECURITY.md cites
 # these cases by name.
-# shellcheck source=tests/integration/lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+# shellcheck source=tests/lib/lib.sh
+. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/lib.sh"
 
 PY=/usr/bin/python3
 [ -x "$PY" ] || skip "$PY is needed (descriptor, rlimit and ptrace probes)"

@@ -6,8 +6,8 @@
 # The helpers run with a file capability, so glibc's secure mode loads plugins only from the
 # system library directory: the mock plugin is added there through an overlayfs mounted in our
 # private mount namespace only.
-# shellcheck source=tests/integration/lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+# shellcheck source=tests/lib/lib.sh
+. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/lib.sh"
 
 CC=${CC:-cc}
 command -v "$CC" >/dev/null 2>&1 || skip "no C compiler ($CC) to build the mock subid plugin"

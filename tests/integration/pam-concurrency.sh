@@ -8,10 +8,10 @@
 # every range usermod/useradd reported), every shadow tool succeeded (the lock protocols agree: a
 # shadow tool that met our lock would fail with "cannot lock"), no lock, pid or temporary file
 # is left, and both files parse. Three rounds, each on fresh files.
-# shellcheck source=tests/integration/lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
-# shellcheck source=tests/integration/pam-lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/integration/pam-lib.sh"
+# shellcheck source=tests/lib/lib.sh
+. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/lib.sh"
+# shellcheck source=tests/lib/pam-lib.sh
+. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/pam-lib.sh"
 command -v flock >/dev/null 2>&1 || skip "flock is not installed"
 
 N=${PAM_CONC_USERS:-64}

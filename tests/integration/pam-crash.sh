@@ -10,10 +10,10 @@
 # exactly the line the run was writing; owner and mode are kept. Then the next logins (pamtester
 # sessions: the victim's, then another user's, whose allocation takes over the stale locks)
 # succeed, leave the exact expected files, and no lock file behind.
-# shellcheck source=tests/integration/lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
-# shellcheck source=tests/integration/pam-lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/integration/pam-lib.sh"
+# shellcheck source=tests/lib/lib.sh
+. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/lib.sh"
+# shellcheck source=tests/lib/pam-lib.sh
+. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/pam-lib.sh"
 
 RANDOM_RUNS=${PAM_CRASH_RUNS:-150}
 STRACE=$(command -v strace || true)

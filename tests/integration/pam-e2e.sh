@@ -12,10 +12,10 @@
 #     be written, unknown options, malformed lines kept byte for byte;
 #   - shadow's locks honoured (a live holder blocks, a dead one is taken over), helper checks;
 #   - valgrind: no definite leak from the module, the exported symbols.
-# shellcheck source=tests/integration/lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
-# shellcheck source=tests/integration/pam-lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/integration/pam-lib.sh"
+# shellcheck source=tests/lib/lib.sh
+. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/lib.sh"
+# shellcheck source=tests/lib/pam-lib.sh
+. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/pam-lib.sh"
 command -v strace >/dev/null 2>&1 || skip "strace is not installed"
 
 log_start

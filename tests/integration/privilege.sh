@@ -3,8 +3,8 @@
 # The privilege model: file capability cap_setuid / cap_setgid only. A setuid or setgid install,
 # or an extra capability, is refused; without any capability the kernel's EPERM is explained,
 # and what the kernel allows an unprivileged owner (a single self-map) still works.
-# shellcheck source=tests/integration/lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+# shellcheck source=tests/lib/lib.sh
+. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/lib.sh"
 
 set_subuid "$A_NAME:100000:65536
 "

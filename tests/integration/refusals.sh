@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Every refusal path of newuidmap/newgidmap: exit status 1, a message naming the reason, and the
 # target's maps left empty (setgroups untouched).
-# shellcheck source=tests/integration/lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+# shellcheck source=tests/lib/lib.sh
+. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/lib.sh"
 
 SUBUID="$A_NAME:100000:65536
 $B_NAME:200000:65536

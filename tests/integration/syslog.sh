@@ -3,8 +3,8 @@
 # Syslog: every map written is logged at LOG_AUTHPRIV|LOG_INFO (<86>) and every refusal at
 # LOG_AUTHPRIV|LOG_NOTICE (<85>), as key=value fields. /dev/log is a socket we listen on, inside
 # a new /dev of our private mount namespace only.
-# shellcheck source=tests/integration/lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+# shellcheck source=tests/lib/lib.sh
+. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/lib.sh"
 
 LOG="$T_DIR/syslog.txt"
 setup_devlog "$LOG"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * Check suite for subid/alloc.c: the policies (first-fit, uid-derived), name and content rules,
+ * Check suite for lib/alloc.c: the policies (first-fit, uid-derived), name and content rules,
  * shadow's commonio lock, and the whole transaction in a mkdtemp() prefix (ROOT/etc/...), which
  * runs unprivileged and as root alike. Every transaction test also checks that no lock, pid file
  * or temporary file is left and that the passwd lock is free again. */

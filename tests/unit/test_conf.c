@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * Check suite for subid/conf.c: login.defs and nsswitch.conf lookups fed from memory, and
+ * Check suite for lib/conf.c: login.defs and nsswitch.conf lookups fed from memory, and
  * conf_read_trusted() on files this test creates under its own mkdtemp() directory (never /etc).
  * Cases that need a root-owned file run only as root; otherwise they print a note and return. */
 #include <check.h>

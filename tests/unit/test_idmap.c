@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * Check suite for subid/idmap.c: the "<inner> <outer> <count>" triples, the kernel's rules for a
+ * Check suite for lib/idmap.c: the "<inner> <outer> <count>" triples, the kernel's rules for a
  * map (map_write(): at most 340 extents, no count 0, no wrap past 4294967294, no overlap on either
  * side, text shorter than a page), the map text and the error messages. */
 #include <check.h>

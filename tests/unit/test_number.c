@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * Check suite for subid/number.c: the one decimal parser for ids, counts and pids.
+ * Check suite for lib/number.c: the one decimal parser for ids, counts and pids.
  * Every case states the exact return value, the value on success, and that *ret keeps its
  * sentinel on failure (number.h: "*ret is untouched on failure"). */
 #include <check.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * Check suite for subid/range.c. The rule under test (range.h, the kernel's map_write()):
+ * Check suite for lib/range.c. The rule under test (range.h, the kernel's map_write()):
  * a range is valid iff count >= 1 and start + count <= 4294967295, computed without wrapping. */
 #include <check.h>
 #include <stdbool.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * Check suite for subid/subfile.c, the /etc/subuid and /etc/subgid parser. Everything is fed from
+ * Check suite for lib/subfile.c, the /etc/subuid and /etc/subgid parser. Everything is fed from
  * memory buffers: no file under /etc is read. Literals are given with their exact size so that
  * embedded NUL bytes reach the parser. */
 #include <check.h>
