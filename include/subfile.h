@@ -15,6 +15,11 @@
 
 #include "range.h"
 
+/* subfile_collect_fd() reads through one buffer of this size; longer lines are skipped. Below
+ * glibc's mmap threshold, so the buffer comes from the heap without fresh page faults. Tests and
+ * fuzz targets that aim at the buffer's edge take it from here. */
+#define SUBFILE_SCAN_BUF (64u << 10)
+
 enum subfile_kind {
 	SUBFILE_ENTRY,   /* a valid entry: owner, start, count are set */
 	SUBFILE_BLANK,   /* empty line */

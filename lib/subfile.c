@@ -308,9 +308,6 @@ static int scan_region(struct collector *col, char *p, char *e, const char *need
 	return r;
 }
 
-/* Below glibc's mmap threshold, so the buffer comes from the heap without fresh page faults. */
-#define SCAN_BUF (64u << 10)
-
 int subfile_collect_fd(int fd, const char *name, uint32_t uid, struct idrange **ret, size_t *ret_n)
 {
 	struct collector col = { .name = name, .name_len = name ? strlen(name) : 0, .uid = uid };
@@ -328,11 +325,11 @@ int subfile_collect_fd(int fd, const char *name, uint32_t uid, struct idrange **
 	if (nlen[0] == nlen[1] && memcmp(needle[0], needle[1], nlen[0]) == 0)
 		nlen[1] = 0; /* a user named after its own uid: one needle is enough */
 
-	buf = malloc(SCAN_BUF + 1); /* + 1: the NUL scan_region() puts after a region */
+	buf = malloc(SUBFILE_SCAN_BUF + 1); /* + 1: the NUL scan_region() puts after a region */
 	if (!buf)
 		return -ENOMEM;
 	for (;;) {
-		ssize_t n = read(fd, buf + have, SCAN_BUF - have);
+		ssize_t n = read(fd, buf + have, SUBFILE_SCAN_BUF - have);
 		char *start = buf, *end, *last;
 
 		if (n < 0) {
@@ -361,7 +358,7 @@ int subfile_collect_fd(int fd, const char *name, uint32_t uid, struct idrange **
 		}
 		last = start < end ? memrchr(start, '\n', (size_t)(end - start)) : NULL;
 		if (!last) {
-			if (start == buf && (size_t)(end - buf) == SCAN_BUF) {
+			if (start == buf && (size_t)(end - buf) == SUBFILE_SCAN_BUF) {
 				/* A line longer than the whole buffer: far longer than "<owner>:<id>:<id>", skip it. */
 				skipping = true;
 				have = 0;

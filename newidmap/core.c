@@ -39,36 +39,19 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "fdguard.h"
 #include "core.h"
 #include "idmap.h"
 #include "log.h"
 #include "number.h"
+#include "paths.h"
 #include "priv.h"
 #include "range.h"
 #include "subfile.h"
 #include "util.h"
 
-#define SUBUID_PATH "/etc/subuid"
-#define SUBGID_PATH "/etc/subgid"
-#define LOGIN_DEFS_PATH "/etc/login.defs"
-#define NSSWITCH_PATH "/etc/nsswitch.conf"
 /* A sub-id file larger than this is refused rather than read (1,000,000 lines are ~30 MB). */
 #define SUBID_FILE_MAX (512u << 20) /* for the full parse that explains a refusal */
-#define SMALL_CONF_MAX (4u << 20)
-
-static void ensure_std_fds(void)
-{
-	for (int fd = 0; fd < 3; fd++) {
-		int n;
-
-		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
-			continue;
-		/* The lowest free number is fd itself, so this fills exactly the hole. */
-		n = open("/dev/null", O_RDWR | O_NOCTTY);
-		if (n != fd)
-			abort(); /* cannot even report: stderr is what is missing */
-	}
-}
 
 /* A caller-chosen tiny RLIMIT_STACK would crash us mid-run (glibc and syslog need some stack):
  * raise the soft limit as far as the hard one allows, and refuse a hard limit too small to run. */
@@ -228,11 +211,11 @@ static void check_owner(const struct target *t, uid_t uid, gid_t gid, gid_t pw_g
 		enum conf_distrust why;
 
 		/* Read only when it can change the verdict; an untrusted login.defs grants nothing. */
-		if (conf_read_trusted(LOGIN_DEFS_PATH, 0, SMALL_CONF_MAX, &defs, &len, NULL, &why) == 0 &&
+		if (conf_read_trusted(PATH_LOGIN_DEFS, 0, SMALL_CONF_MAX, &defs, &len, NULL, &why) == 0 &&
 		    logindefs_get_bool(defs, len, "GRANT_AUX_GROUP_SUBIDS"))
 			return;
 		die("target process %s is owned by a different user: your gid %u is not your primary group %u "
-		    "(GRANT_AUX_GROUP_SUBIDS is not set in " LOGIN_DEFS_PATH ")",
+		    "(GRANT_AUX_GROUP_SUBIDS is not set in " PATH_LOGIN_DEFS ")",
 		    t->label, (unsigned)gid, (unsigned)pw_gid);
 	}
 	die("target process %s is owned by a different user: target uid %u gid %u, you are uid %u gid %u",
@@ -311,18 +294,18 @@ static int nss_ranges(const char *source, enum idmap_kind kind, const char *user
 
 	sanitize(source, clean, sizeof(clean));
 	if (strlen(source) > 50 || strchr(source, '/'))
-		die("subid source '%s' in " NSSWITCH_PATH " is not a valid module name", clean);
+		die("subid source '%s' in " PATH_NSSWITCH " is not a valid module name", clean);
 	snprintf(plugin, sizeof(plugin), "libsubid_%s.so", source);
 	ph = dlopen(plugin, RTLD_NOW | RTLD_LOCAL);
 	if (!ph)
-		die("subid source '%s' in " NSSWITCH_PATH ": cannot load %s (%s); refusing rather than falling back to "
+		die("subid source '%s' in " PATH_NSSWITCH ": cannot load %s (%s); refusing rather than falling back to "
 		    "the files", clean, plugin, dlerror());
 	if (!dlsym(ph, "shadow_subid_has_range") || !dlsym(ph, "shadow_subid_list_owner_ranges") ||
 	    !dlsym(ph, "shadow_subid_find_subid_owners"))
 		die("subid source '%s': %s lacks the shadow_subid_* functions libsubid needs; refusing", clean, plugin);
 	lib = dlopen(LIBSUBID_SONAME, RTLD_NOW | RTLD_LOCAL);
 	if (!lib)
-		die("subid source '%s' in " NSSWITCH_PATH " needs " LIBSUBID_SONAME ": %s", clean, dlerror());
+		die("subid source '%s' in " PATH_NSSWITCH " needs " LIBSUBID_SONAME ": %s", clean, dlerror());
 	/* libsubid >= 4.16 (which exports subid_free) also requires shadow_subid_free of the plugin
 	 * and silently uses the files without it: require what this libsubid requires. */
 	if (dlsym(lib, "subid_free") && !dlsym(ph, "shadow_subid_free"))
@@ -362,16 +345,16 @@ static void caller_ranges(enum idmap_kind kind, const char *user, uid_t uid, str
 	int r;
 
 	src->fd = -1;
-	src->path = kind == IDMAP_UID ? SUBUID_PATH : SUBGID_PATH;
+	src->path = kind == IDMAP_UID ? PATH_SUBUID : PATH_SUBGID;
 	strcpy(src->name, "files");
-	r = conf_read_trusted(NSSWITCH_PATH, 0, SMALL_CONF_MAX, &nss, &len, NULL, &why);
+	r = conf_read_trusted(PATH_NSSWITCH, 0, SMALL_CONF_MAX, &nss, &len, NULL, &why);
 	if (r == 0) {
 		if (nsswitch_subid_source(nss, len, src->name, sizeof(src->name)) < 0)
-			die(NSSWITCH_PATH ": the subid: source name is too long");
+			die(PATH_NSSWITCH ": the subid: source name is too long");
 	} else if (r == -EPERM) {
-		die(NSSWITCH_PATH " %s; refusing to trust it", conf_distrust_str(why));
+		die(PATH_NSSWITCH " %s; refusing to trust it", conf_distrust_str(why));
 	} else if (r != -ENOENT) {
-		die_errno(-r, "cannot read " NSSWITCH_PATH);
+		die_errno(-r, "cannot read " PATH_NSSWITCH);
 	}
 	if (strcmp(src->name, "files") != 0) {
 		(void)nss_ranges(src->name, kind, user, ret, ret_n);
@@ -599,7 +582,8 @@ static __attribute__((noinline)) int run(enum idmap_kind kind, int argc, char **
 int newidmap_main(enum idmap_kind kind, int argc, char **argv)
 {
 	/* Small frame: these run before anything that needs much stack or could write to stdout. */
-	ensure_std_fds();
+	if (fd_ensure_std() < 0)
+		abort(); /* cannot even report: stderr is what is missing */
 	/* A caller can hand us a stderr pipe with no reader: the refusal must still reach syslog and
 	 * audit, not die of SIGPIPE on the way (which would let a caller hide refusals). */
 	(void)signal(SIGPIPE, SIG_IGN);

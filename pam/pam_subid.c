@@ -40,6 +40,7 @@
 #include "alloc.h"
 #include "conf.h"
 #include "number.h"
+#include "paths.h"
 #include "subfile.h"
 #include "util.h"
 
@@ -49,11 +50,6 @@
 
 #define PAM_SUBID_EXPORT __attribute__((visibility("default")))
 
-#define SUBUID_PATH "/etc/subuid"
-#define SUBGID_PATH "/etc/subgid"
-#define LOGIN_DEFS_PATH "/etc/login.defs"
-#define NSSWITCH_PATH "/etc/nsswitch.conf"
-#define SMALL_CONF_MAX (4u << 20)
 #define DEF_UID_MIN 1000u
 #define DEF_UID_MAX 60000u
 #define DEF_TIMEOUT 30u
@@ -201,13 +197,13 @@ static int uid_scope(pam_handle_t *pamh, struct opts *o)
 
 	if (have[0] && have[1])
 		return PAM_SUCCESS;
-	r = conf_read_trusted(LOGIN_DEFS_PATH, 0, SMALL_CONF_MAX, &defs, &len, NULL, &why);
+	r = conf_read_trusted(PATH_LOGIN_DEFS, 0, SMALL_CONF_MAX, &defs, &len, NULL, &why);
 	if (r == -EPERM) {
-		pam_syslog(pamh, LOG_ALERT, LOGIN_DEFS_PATH " %s; refusing to trust it", conf_distrust_str(why));
+		pam_syslog(pamh, LOG_ALERT, PATH_LOGIN_DEFS " %s; refusing to trust it", conf_distrust_str(why));
 		return PAM_SESSION_ERR;
 	}
 	if (r < 0 && r != -ENOENT) {
-		pam_syslog(pamh, LOG_ERR, "cannot read " LOGIN_DEFS_PATH ": %s", strerror(-r));
+		pam_syslog(pamh, LOG_ERR, "cannot read " PATH_LOGIN_DEFS ": %s", strerror(-r));
 		return PAM_SESSION_ERR;
 	}
 	for (int i = 0; i < 2; i++) {
@@ -220,7 +216,7 @@ static int uid_scope(pam_handle_t *pamh, struct opts *o)
 		if (!defs || !logindefs_get(defs, len, keys[i], &v, &vlen))
 			continue;
 		if (subid_parse_u32(v, vlen, dst[i]) < 0) {
-			pam_syslog(pamh, LOG_ALERT, LOGIN_DEFS_PATH ": %s is '%.*s', not a plain decimal number", keys[i],
+			pam_syslog(pamh, LOG_ALERT, PATH_LOGIN_DEFS ": %s is '%.*s', not a plain decimal number", keys[i],
 				   (int)(vlen > 40 ? 40 : vlen), v);
 			return PAM_SESSION_ERR;
 		}
@@ -237,19 +233,19 @@ static int subid_source(pam_handle_t *pamh, char *src, size_t size)
 	int r;
 
 	(void)snprintf(src, size, "files");
-	r = conf_read_trusted(NSSWITCH_PATH, 0, SMALL_CONF_MAX, &nss, &len, NULL, &why);
+	r = conf_read_trusted(PATH_NSSWITCH, 0, SMALL_CONF_MAX, &nss, &len, NULL, &why);
 	if (r == -ENOENT)
 		return PAM_SUCCESS;
 	if (r == -EPERM) {
-		pam_syslog(pamh, LOG_ALERT, NSSWITCH_PATH " %s; refusing to trust it", conf_distrust_str(why));
+		pam_syslog(pamh, LOG_ALERT, PATH_NSSWITCH " %s; refusing to trust it", conf_distrust_str(why));
 		return PAM_SESSION_ERR;
 	}
 	if (r < 0) {
-		pam_syslog(pamh, LOG_ERR, "cannot read " NSSWITCH_PATH ": %s", strerror(-r));
+		pam_syslog(pamh, LOG_ERR, "cannot read " PATH_NSSWITCH ": %s", strerror(-r));
 		return PAM_SESSION_ERR;
 	}
 	if (nsswitch_subid_source(nss, len, src, size) < 0) {
-		pam_syslog(pamh, LOG_ALERT, NSSWITCH_PATH ": the subid: source name is too long");
+		pam_syslog(pamh, LOG_ALERT, PATH_NSSWITCH ": the subid: source name is too long");
 		return PAM_SESSION_ERR;
 	}
 	return PAM_SUCCESS;
@@ -768,27 +764,27 @@ PAM_SUBID_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc
 		char src_clean[128];
 
 		sanitize(src, src_clean, sizeof(src_clean));
-		return ignore(pamh, &o, "user=%s uid=%u: " NSSWITCH_PATH " names the subid source '%s', not files: "
+		return ignore(pamh, &o, "user=%s uid=%u: " PATH_NSSWITCH " names the subid source '%s', not files: "
 			      "nothing to do", user_clean, uid, src_clean);
 	}
 
 	/* The fast path, without any lock: both ranges there already. */
-	r = has_range(pamh, SUBUID_PATH, user, uid, &has_u, &miss_u);
+	r = has_range(pamh, PATH_SUBUID, user, uid, &has_u, &miss_u);
 	if (r != PAM_SUCCESS)
 		return r;
-	r = has_range(pamh, SUBGID_PATH, user, uid, &has_g, &miss_g);
+	r = has_range(pamh, PATH_SUBGID, user, uid, &has_g, &miss_g);
 	if (r != PAM_SUCCESS)
 		return r;
 	if (has_u && has_g) {
 		if (o.debug)
-			pam_syslog(pamh, LOG_DEBUG, "user=%s uid=%u already has ranges in " SUBUID_PATH " and " SUBGID_PATH,
+			pam_syslog(pamh, LOG_DEBUG, "user=%s uid=%u already has ranges in " PATH_SUBUID " and " PATH_SUBGID,
 				   user_clean, uid);
 		return PAM_SUCCESS;
 	}
 	if ((miss_u || miss_g) && !o.create)
 		return ignore(pamh, &o, "user=%s uid=%u: %s%s%s does not exist and the create option is not given: "
-			      "nothing to do", user_clean, uid, miss_u ? SUBUID_PATH : "",
-			      miss_u && miss_g ? " (nor " SUBGID_PATH ")" : "", !miss_u ? SUBGID_PATH : "");
+			      "nothing to do", user_clean, uid, miss_u ? PATH_SUBUID : "",
+			      miss_u && miss_g ? " (nor " PATH_SUBGID ")" : "", !miss_u ? PATH_SUBGID : "");
 	if (geteuid() != 0)
 		return ignore(pamh, &o, "user=%s uid=%u has no sub-ids, but this process (euid %u) is not root and "
 			      "cannot add them", user_clean, uid, (unsigned)geteuid());

@@ -28,11 +28,12 @@
 
 #include "alloc.h"
 #include "conf.h"
+#include "fdguard.h"
 #include "number.h"
+#include "paths.h"
 #include "util.h"
 
 #define EXIT_USAGE 2
-#define SMALL_CONF_MAX (4u << 20)
 
 /* shadow's defaults (useradd.c / getdef.c) when login.defs does not set a key. */
 #define DEF_SUB_MIN 100000u
@@ -107,17 +108,6 @@ __attribute__((noreturn, format(printf, 1, 2))) static void usage_error(const ch
 	(void)fputc('\n', stderr);
 	usage(stderr);
 	exit(EXIT_USAGE);
-}
-
-static void ensure_std_fds(void)
-{
-	for (int fd = 0; fd < 3; fd++) {
-		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
-			continue;
-		/* The lowest free number is fd itself, so this fills exactly the hole. */
-		if (open("/dev/null", O_RDWR | O_NOCTTY) != fd)
-			abort(); /* cannot even report: stderr is what is missing */
-	}
 }
 
 /* Open ROOT/REL read-only after the trust checks (see the invariants). Returns the descriptor,
@@ -255,7 +245,8 @@ int main(int argc, char **argv)
 	struct passwd *pw;
 	int opt, r;
 
-	ensure_std_fds();
+	if (fd_ensure_std() < 0)
+		abort(); /* cannot even report: stderr is what is missing */
 	openlog("subid-alloc", LOG_PID, LOG_AUTHPRIV);
 
 	opterr = 0;
@@ -320,7 +311,7 @@ int main(int argc, char **argv)
 		fail(&c, "%s (use --by-uid to write the uid instead)", alloc_reason_str(ALLOC_E_NAME));
 
 	/* shadow's own tools refuse to write the files when another source decides the ranges. */
-	read_conf(&c, root, "/etc/nsswitch.conf", &nss, &nss_len);
+	read_conf(&c, root, PATH_NSSWITCH, &nss, &nss_len);
 	if (nss) {
 		r = nsswitch_subid_source(nss, nss_len, src, sizeof(src));
 		if (r < 0)
@@ -331,7 +322,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	read_conf(&c, root, "/etc/login.defs", &defs, &defs_len);
+	read_conf(&c, root, PATH_LOGIN_DEFS, &defs, &defs_len);
 	req.uid_policy = (struct alloc_policy){
 		.mode = mode,
 		.min = have_min ? min : defs_u32(&c, defs, defs_len, root, "SUB_UID_MIN", DEF_SUB_MIN),

@@ -13,6 +13,7 @@
 #include "check.h"
 #include "idmap.h"
 #include "number.h"
+#include "paths.h"
 #include "util.h"
 
 #define EXIT_PASS 0
@@ -157,7 +158,7 @@ static int resolve_user(struct check_ctx *c, const char *name)
 		_cleanup_free_ char *buf = NULL;
 		size_t len;
 		char *save = NULL;
-		int r = check_read_file(c, "/etc/passwd", &buf, &len);
+		int r = check_read_file(c, PATH_PASSWD, &buf, &len);
 
 		if (r < 0)
 			return r;

@@ -39,7 +39,9 @@
 
 #include "check.h"
 #include "conf.h"
+#include "fdguard.h"
 #include "idmap.h"
+#include "paths.h"
 #include "range.h"
 #include "subfile.h"
 #include "util.h"
@@ -98,17 +100,9 @@ static char *xfmt(const char *fmt, ...)
 	return s;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int remaining_ms(long long deadline)
 {
-	long long left = deadline - now_ms();
+	long long left = deadline - clock_now_ms();
 
 	return left <= 0 ? 0 : (int)left;
 }
@@ -343,7 +337,7 @@ static uint32_t map_inner(const struct idmap_extent *e, size_t n, uint32_t inner
 
 static void plan_side(const struct check_ctx *c, struct plan *pl, int side)
 {
-	const char *file = side ? "/etc/subgid" : "/etc/subuid";
+	const char *file = side ? PATH_SUBGID : PATH_SUBUID;
 	char path[4096];
 	_cleanup_free_ char *buf = NULL;
 	_cleanup_free_ struct idrange *ranges = NULL;
@@ -410,7 +404,7 @@ static __attribute__((noreturn)) void child_main(int cmd_fd, int rep_fd, pid_t p
 	for (;;) {
 		char cmd = 0;
 
-		if (read_exact(cmd_fd, &cmd, 1, now_ms() + PROBE_TIMEOUT_MS) < 0)
+		if (read_exact(cmd_fd, &cmd, 1, clock_now_ms() + PROBE_TIMEOUT_MS) < 0)
 			_exit(0);
 		if (cmd == CMD_ROOT) {
 			/* Inside the namespace our uid is already 0 once the map is written; setresuid(0)
@@ -428,7 +422,7 @@ static __attribute__((noreturn)) void child_main(int cmd_fd, int rep_fd, pid_t p
 			struct chown_reply cr = { 0 };
 			int fd;
 
-			if (read_exact(cmd_fd, &rq, sizeof(rq), now_ms() + PROBE_TIMEOUT_MS) < 0)
+			if (read_exact(cmd_fd, &rq, sizeof(rq), clock_now_ms() + PROBE_TIMEOUT_MS) < 0)
 				_exit(0);
 			rq.path[sizeof(rq.path) - 1] = '\0';
 			fd = open(rq.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -839,7 +833,7 @@ static __attribute__((noreturn)) void probe_main(const struct plan *pl, int out_
 	int cmd[2], rep[2], err = 0;
 	enum step s;
 
-	p.deadline = now_ms() + PROBE_TIMEOUT_MS;
+	p.deadline = clock_now_ms() + PROBE_TIMEOUT_MS;
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if (getppid() != parent)
 		_exit(1); /* P is gone already: nobody to report to */
@@ -925,7 +919,7 @@ out:
 	if (p.rep_fd >= 0)
 		(void)close(p.rep_fd);
 	if (p.child > 0)
-		(void)reap(p.child, now_ms() + 1000, NULL);
+		(void)reap(p.child, clock_now_ms() + 1000, NULL);
 	for (s = 0; s < S__N; s++) {
 		if (!p.out[s].set)
 			set_step(&p, s, VERDICT_SKIP, NULL, "earlier step failed");
@@ -993,9 +987,9 @@ void check_area_probe(struct check_ctx *c)
 		probe_main(pl, out[1], self);
 	}
 	(void)close(out[1]);
-	r = read_to_eof(out[0], &buf, &len, 1u << 20, now_ms() + PROBE_TIMEOUT_MS + 2000);
+	r = read_to_eof(out[0], &buf, &len, 1u << 20, clock_now_ms() + PROBE_TIMEOUT_MS + 2000);
 	(void)close(out[0]);
-	status = reap(q, r == 0 ? now_ms() + 1000 : 0, &killed);
+	status = reap(q, r == 0 ? clock_now_ms() + 1000 : 0, &killed);
 	describe_status(status, status_text, sizeof(status_text));
 	free(pl);
 

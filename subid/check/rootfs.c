@@ -34,6 +34,8 @@
 #include "idmap.h"
 #include "number.h"
 #include "range.h"
+#include "paths.h"
+#include "shquote.h"
 #include "subfile.h"
 #include "util.h"
 
@@ -174,31 +176,14 @@ static void describe_side(FILE *f, const struct side *sd)
 		fprintf(f, " ... (%zu extents)", sd->n);
 }
 
-static bool shell_safe(const char *w)
-{
-	if (!*w || *w == '-')
-		return false;
-	for (const char *p = w; *p; p++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@+/,:=", *p))
-			return false;
-	return true;
-}
-
 /* w as one shell word into f. */
 static void put_word(FILE *f, const char *w)
 {
-	if (shell_safe(w)) {
-		(void)fputs(w, f);
-		return;
-	}
-	(void)fputc('\'', f);
-	for (const char *p = w; *p; p++) {
-		if (*p == '\'')
-			(void)fputs("'\\''", f);
-		else
-			(void)fputc(*p, f);
-	}
-	(void)fputc('\'', f);
+	size_t size = 4 * strlen(w) + 3;
+	_cleanup_free_ char *buf = malloc(size);
+
+	if (buf && shell_quote(w, buf, size) >= 0)
+		(void)fputs(buf, f);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -223,7 +208,7 @@ static size_t user_groups(struct check_ctx *c, gid_t *ret, size_t max)
 		size_t len, ulen = strlen(c->user);
 		char *save = NULL;
 
-		if (check_read_file(c, "/etc/group", &buf, &len) < 0)
+		if (check_read_file(c, PATH_GROUP, &buf, &len) < 0)
 			return n;
 		for (char *line = strtok_r(buf, "\n", &save); line && n < max; line = strtok_r(NULL, "\n", &save)) {
 			char *f[4] = { 0 }, *p = line;
@@ -540,7 +525,7 @@ void check_rootfs(struct check_ctx *c, const char *path, const struct idmap_exte
 		memcpy(us.e, map, n_map * sizeof(*map));
 		memcpy(gs.e, map, n_map * sizeof(*map));
 		us.n = gs.n = n_map;
-	} else if (default_side(c, "/etc/subuid", c->uid, &us) < 0 || default_side(c, "/etc/subgid", c->gid, &gs) < 0) {
+	} else if (default_side(c, PATH_SUBUID, c->uid, &us) < 0 || default_side(c, PATH_SUBGID, c->gid, &gs) < 0) {
 		goto oom;
 	}
 	if (side_build(&us) < 0 || side_build(&gs) < 0)

@@ -33,7 +33,9 @@
 #include "check.h"
 #include "conf.h"
 #include "number.h"
+#include "paths.h"
 #include "range.h"
+#include "shquote.h"
 #include "subfile.h"
 #include "util.h"
 
@@ -42,7 +44,6 @@
 #endif
 
 #define SUBID_FILE_MAX (512u << 20) /* the helpers' own limit */
-#define SMALL_CONF_MAX (4u << 20)
 #define RANGE_ALIGN UINT64_C(65536)
 #define HIGH_IDS UINT64_C(2147483648) /* 2^31: ids from here on are negative as int32_t */
 #define LISTED 5                       /* problems named one by one before "and N more" */
@@ -69,10 +70,10 @@ struct account {
 
 struct kind {
 	const char *name;    /* "subuid" */
-	const char *path;    /* "/etc/subuid" */
+	const char *path;    /* PATH_SUBUID */
 	const char *idword;  /* "uid" */
 	const char *del_opt; /* "--del-subuids" */
-	const char *acct_db; /* "/etc/passwd" */
+	const char *acct_db; /* PATH_PASSWD */
 	uint32_t own;        /* the user's uid (gid: primary gid) */
 
 	int lstat_err;
@@ -408,7 +409,7 @@ static void read_defs(struct state *s)
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
 	struct text prob, seen;
-	int r = check_read_file(s->c, "/etc/login.defs", &buf, &len);
+	int r = check_read_file(s->c, PATH_LOGIN_DEFS, &buf, &len);
 
 	text_open(&prob);
 	text_open(&seen);
@@ -482,11 +483,11 @@ static void read_nss(struct state *s)
 
 	snprintf(s->src, sizeof(s->src), "files");
 	s->src_state = SRC_FILES;
-	check_path(s->c, "/etc/nsswitch.conf", path, sizeof(path));
+	check_path(s->c, PATH_NSSWITCH, path, sizeof(path));
 	r = conf_read_trusted(path, 0, SMALL_CONF_MAX, &buf, &len, NULL, &s->ns_why);
 	s->ns_err = r;
 	if (r == -EPERM && s->ns_why != CONF_TOO_LARGE)
-		r = check_read_file(s->c, "/etc/nsswitch.conf", &buf, &len);
+		r = check_read_file(s->c, PATH_NSSWITCH, &buf, &len);
 	if (r < 0)
 		return;
 	r = nsswitch_subid_source(buf, len, s->src, sizeof(s->src));
@@ -639,41 +640,11 @@ static bool free_range(struct state *s, uint64_t size, uint64_t *ret)
 	return true;
 }
 
-static bool shell_safe(const char *w)
-{
-	if (!*w || *w == '-')
-		return false;
-	for (const char *p = w; *p; p++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@+", *p))
-			return false;
-	return true;
-}
-
-/* The user's name as one shell word, in buf. */
+/* The user's name as one shell word, in buf ("" if it does not fit: the fix is then not pasteable,
+ * but never a different command). */
 static const char *user_word(const struct state *s, char *buf, size_t size)
 {
-	const char *u = s->c->user;
-	size_t o = 0;
-
-	if (shell_safe(u)) {
-		snprintf(buf, size, "%s", u);
-		return buf;
-	}
-	if (size < 8) {
-		buf[0] = '\0';
-		return buf;
-	}
-	buf[o++] = '\'';
-	for (const char *p = u; *p && o + 6 < size; p++) {
-		if (*p == '\'') {
-			memcpy(buf + o, "'\\''", 4);
-			o += 4;
-		} else {
-			buf[o++] = *p;
-		}
-	}
-	buf[o++] = '\'';
-	buf[o] = '\0';
+	(void)shell_quote(s->c->user, buf, size);
 	return buf;
 }
 
@@ -1328,10 +1299,10 @@ void check_area_subids(struct check_ctx *c)
 	struct state s = {
 		.c = c,
 		.k = {
-			{ .name = "subuid", .path = "/etc/subuid", .idword = "uid",
-			  .del_opt = "--del-subuids", .acct_db = "/etc/passwd", .own = c->uid },
-			{ .name = "subgid", .path = "/etc/subgid", .idword = "gid",
-			  .del_opt = "--del-subgids", .acct_db = "/etc/group", .own = c->gid },
+			{ .name = "subuid", .path = PATH_SUBUID, .idword = "uid",
+			  .del_opt = "--del-subuids", .acct_db = PATH_PASSWD, .own = c->uid },
+			{ .name = "subgid", .path = PATH_SUBGID, .idword = "gid",
+			  .del_opt = "--del-subgids", .acct_db = PATH_GROUP, .own = c->gid },
 		},
 	};
 	unsigned missing = 0;

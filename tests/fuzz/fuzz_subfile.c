@@ -4,7 +4,7 @@
  *
  * Input: byte 0 picks the (name, uid) looked up (bits 0-2) and whether the file is stretched
  * (bits 6-7 both set); the rest is the file. A stretched file gets a first line that brings a
- * chosen byte of the input to the 256 KiB boundary of subfile_collect_fd()'s read buffer, or a
+ * chosen byte of the input to the SUBFILE_SCAN_BUF boundary of subfile_collect_fd()'s read buffer, or a
  * line longer than the buffer, so the carry-over and skip paths are reached with small inputs.
  *
  * Properties:
@@ -36,7 +36,6 @@
 #include "range.h"
 #include "subfile.h"
 
-#define SCAN_BUF (256u << 10) /* subfile_collect_fd()'s buffer, from subfile.c */
 
 static const struct {
 	const char *name;
@@ -174,11 +173,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uid = who[data[0] % ELEMENTS(who)].uid;
 	if ((data[0] & 0xc0) == 0xc0) {
 		/* Stretch (one input in four): a first line of pad bytes ('x', then '\n') so that
-		 * byte 5k of the rest (k from bits 3-5) lands at the end of the 256 KiB read buffer;
+		 * byte 5k of the rest (k from bits 3-5) lands at the end of the read buffer;
 		 * k = 7 gives instead a first line longer than the buffer. */
 		unsigned k = (data[0] >> 3) & 0x07;
 
-		pad = k == 7 ? SCAN_BUF + 100 : SCAN_BUF - k * 5;
+		pad = k == 7 ? SUBFILE_SCAN_BUF + 100 : SUBFILE_SCAN_BUF - k * 5;
 	}
 	data++, size--;
 	len = pad + size;
