@@ -1,0 +1,115 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Docker rootless through our helpers: Debian's dockerd-rootless.sh, run as a throw-away user
+# under rootlesskit (slirp4netns) with a private XDG_RUNTIME_DIR and the vfs storage driver,
+# with our setcap'ed newuidmap/newgidmap bind-mounted over /usr/bin's in a private mount
+# namespace. A busybox image is made with `docker import` (no registry). Asserted: rootlesskit's
+# map is the user's own id plus its /etc/subuid and /etc/subgid ranges, written by our helpers
+# (their syslog line); the container's uid_map and gid_map; a file chowned inside the container
+# has the mapped owner on the host. dockerd and everything it started are killed at the end.
+# shellcheck source=tests/lib/lib.sh
+. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/lib.sh"
+# shellcheck source=tests/lib/runtimes-lib.sh
+. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/runtimes-lib.sh"
+
+DOCKERD_ROOTLESS=/usr/share/docker.io/contrib/dockerd-rootless.sh
+rt_skip_sanitized
+rt_require dockerd rootlesskit slirp4netns containerd runc readelf python3 mknod
+[ -x /usr/bin/docker ] || skip "/usr/bin/docker is missing (apt-get install docker.io)"
+[ -x "$DOCKERD_ROOTLESS" ] || skip "$DOCKERD_ROOTLESS is missing (apt-get install docker.io)"
+DOCKER=/usr/bin/docker
+
+# Rootlesskit wants "/" to be a shared mount, as on a systemd host; ours is private to this
+# namespace, so making it shared here reaches nothing outside it.
+mount --make-rshared /
+rt_private_dev
+rt_bind_helpers
+rt_busybox_tar
+rt_add_user nidt-dock 300000 400000 65536
+
+DPID='' NS=''
+# shellcheck disable=SC2317 # run by rt_exit
+stop_dockerd() {
+	local i
+	[ -n "$DPID" ] || return 0
+	# The process group: rootlesskit, dockerd, containerd, slirp4netns; then whatever left it
+	# (containerd's shims call setsid) and is still in rootlesskit's user namespace.
+	kill -TERM -- "-$DPID" 2>/dev/null || true
+	for ((i = 0; i < 500; i++)); do
+		kill -0 "$DPID" 2>/dev/null || break
+		sleep 0.02
+	done
+	kill -KILL -- "-$DPID" 2>/dev/null || true
+	wait "$DPID" 2>/dev/null || true
+	DPID=
+	rt_kill_ns "$NS"
+}
+
+# dockerd-rootless.sh in its own process group (setsid), so stop_dockerd reaches every child.
+setsid -w setpriv --reuid "$RT_UID" --regid "$RT_GID" --init-groups \
+	env -i HOME="$RT_HOME" XDG_RUNTIME_DIR="$RT_RUN" USER="$RT_NAME" PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+	"$DOCKERD_ROOTLESS" --storage-driver vfs >"$T_DIR/dockerd.log" 2>&1 </dev/null &
+DPID=$!
+BG_PIDS+=("$DPID")
+RT_STOPS+=(stop_dockerd)
+export DOCKER_HOST=unix://$RT_RUN/docker.sock
+# dk CMD...: the docker client as the user, talking to this dockerd.
+dk() { rt_as env DOCKER_HOST="$DOCKER_HOST" timeout 120 "$DOCKER" "$@"; }
+
+up=
+for ((i = 0; i < 600; i++)); do
+	if dk version >/dev/null 2>&1; then
+		up=1
+		break
+	fi
+	kill -0 "$DPID" 2>/dev/null || break
+	sleep 0.1
+done
+if [ -z "$up" ]; then
+	fail "dockerd-rootless.sh starts" "$(tail -n 20 "$T_DIR/dockerd.log" | paste -sd '|')"
+	finish
+fi
+pass "dockerd-rootless.sh starts as $RT_NAME (rootlesskit, slirp4netns, vfs)"
+
+rt_expect_logged "rootlesskit" uid "0:$RT_UID:1,1:$RT_SUBUID:$RT_COUNT"
+rt_expect_logged "rootlesskit" gid "0:$RT_GID:1,1:$RT_SUBGID:$RT_COUNT"
+
+# rootlesskit's namespace, as the kernel has it: its child (dockerd's parent) runs in it.
+CHILD=$(pgrep -P "$DPID" | sed -n 1p || true)
+if [ -n "$CHILD" ]; then
+	NS=$(readlink "/proc/$CHILD/ns/user")
+	check_proc "rootlesskit's child" "$CHILD" uid_map "0 $RT_UID 1
+1 $RT_SUBUID $RT_COUNT"
+	check_proc "rootlesskit's child" "$CHILD" gid_map "0 $RT_GID 1
+1 $RT_SUBGID $RT_COUNT"
+else
+	fail "rootlesskit's child" "rootlesskit (pid $DPID) has no child"
+fi
+
+IMAGE=newidmap-it-busybox:latest
+run dk import "$RT_TAR" "$IMAGE"
+check_rc "docker import of the busybox tarball" 0
+
+VOL=$T_DIR/vol
+mkdir "$VOL"
+chown "$RT_UID:$RT_GID" "$VOL"
+run dk run --rm --network none -v "$VOL:/vol" "$IMAGE" \
+	sh -c 'id -u; echo /; cat /proc/self/uid_map; echo /; cat /proc/self/gid_map; echo /;
+	       touch /vol/by-root /vol/by-1000 && chown 1000:1000 /vol/by-1000 && echo done'
+check_rc "docker run" 0
+rt_expect "docker: id -u in the container" 0 "$(rt_section 0 <<<"$OUT")"
+rt_expect "docker: the container's uid_map" "0 $RT_UID 1
+1 $RT_SUBUID $RT_COUNT" "$(rt_section 1 <<<"$OUT" | norm)"
+rt_expect "docker: the container's gid_map" "0 $RT_GID 1
+1 $RT_SUBGID $RT_COUNT" "$(rt_section 2 <<<"$OUT" | norm)"
+rt_expect "docker: touch and chown in the volume" "done" "$(rt_section 3 <<<"$OUT")"
+# Inner 1 is the first sub-id, so inner 1000 is SUB + 999; the container's root is the user.
+rt_expect "docker: host owner of a file chowned to 1000:1000 inside" \
+	"$((RT_SUBUID + 999)):$((RT_SUBGID + 999))" "$(stat -c %u:%g "$VOL/by-1000" 2>&1)"
+rt_expect "docker: host owner of a file made by the container's root" "$RT_UID:$RT_GID" \
+	"$(stat -c %u:%g "$VOL/by-root" 2>&1)"
+
+stop_dockerd
+sleep 0.2
+rt_expect "processes left in rootlesskit's user namespace after stopping dockerd" "" "$(rt_ns_pids "$NS" | paste -sd ' ')"
+finish
