@@ -110,6 +110,5 @@ rt_expect "docker: host owner of a file made by the container's root" "$RT_UID:$
 	"$(stat -c %u:%g "$VOL/by-root" 2>&1)"
 
 stop_dockerd
-sleep 0.2
-rt_expect "processes left in rootlesskit's user namespace after stopping dockerd" "" "$(rt_ns_pids "$NS" | paste -sd ' ')"
+rt_expect_ns_empty "dockerd stopped" "$NS"
 finish

@@ -87,6 +87,5 @@ rt_expect "lxc-attach: host owner of a file chowned to 1000:1000 inside" \
 
 run rt_as timeout 30 lxc-stop -n "$C" -k
 check_rc "lxc-stop -k" 0
-sleep 0.2
-rt_expect "processes left in the container's user namespace after lxc-stop" "" "$(rt_ns_pids "$NS" | paste -sd ' ')"
+rt_expect_ns_empty "lxc-stop" "$NS"
 finish

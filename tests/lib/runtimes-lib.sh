@@ -186,6 +186,24 @@ rt_ns_pids() {
 	done
 }
 
+# rt_expect_ns_empty WHAT NS: within 10 s no live process is left in user namespace NS (killed
+# processes take a moment to exit and be reaped).
+rt_expect_ns_empty() {
+	local i left
+	for ((i = 0; i < 1000; i++)); do
+		left=$(rt_ns_pids "$2" | paste -sd ' ')
+		[ -n "$left" ] || break
+		sleep 0.01
+	done
+	if [ -z "$2" ]; then
+		fail "$1: no process left in its user namespace" "the namespace was never found"
+	elif [ -z "$left" ]; then
+		pass "$1: no process left in its user namespace"
+	else
+		fail "$1: no process left in its user namespace" "pids $left: $(ps -o pid=,stat=,args= -p "${left// /,}" | paste -sd '|')"
+	fi
+}
+
 # rt_kill_ns NS: SIGKILL every process of rt_ns_pids NS.
 rt_kill_ns() {
 	local p
