@@ -16,7 +16,14 @@
 
 enum alloc_mode {
 	ALLOC_FIRST_FIT, /* the lowest free hole of count ids in [min, max], as useradd does */
-	ALLOC_UID,       /* min + (uid - min_uid) * count: the same range on every host */
+	ALLOC_UID,       /* min + (uid - min_uid) * count: the same range on every host (shadow 4.20's
+			  * SUB_UID_DETERMINISTIC) */
+};
+
+/* Which file a policy is for: the login.defs keys differ (SUB_UID_* or SUB_GID_*). */
+enum alloc_file {
+	ALLOC_SUBUID,
+	ALLOC_SUBGID,
 };
 
 struct alloc_policy {
@@ -24,11 +31,15 @@ struct alloc_policy {
 	uint64_t min, max;      /* ids allowed: [min, max], both inclusive (SUB_UID_MIN/MAX) */
 	uint64_t count;         /* ids per range (SUB_UID_COUNT) */
 	uint64_t min_uid;       /* ALLOC_UID: the uid that gets the range starting at min */
+	bool wrap;              /* ALLOC_UID: a uid past the last slot takes slot (uid - min_uid) modulo
+				 * the slots, overlapping another user's range (UNSAFE_SUB_UID_DETERMINISTIC_WRAP) */
+	bool by_uid;            /* write the owner as the numeric uid (SUB_UID_STORE_BY_UID) */
 };
 
 enum alloc_reason {
 	ALLOC_OK = 0,
-	ALLOC_E_POLICY,     /* min > max, count 0, min + count - 1 > max, max > 4294967294 */
+	ALLOC_E_POLICY,     /* min > max, count 0, min + count - 1 > max, max > 4294967294
+			     * (4294967295 in ALLOC_UID mode, shadow 4.20's default there) */
 	ALLOC_E_EXHAUSTED,  /* first-fit: no hole of count ids in [min, max] */
 	ALLOC_E_UID_RANGE,  /* uid mode: uid < min_uid, or the range leaves [min, max] */
 	ALLOC_E_COLLISION,  /* uid mode: the range overlaps an existing range (owner given) */
@@ -53,15 +64,37 @@ const char *alloc_reason_str(enum alloc_reason r);
 /* Validate a policy (ALLOC_E_POLICY otherwise). */
 int alloc_policy_check(const struct alloc_policy *p, struct alloc_error *err);
 
+/* The policy shadow 4.20's useradd uses for one file, from login.defs text (defs may be NULL:
+ * every key absent):
+ *   SUB_UID_DETERMINISTIC yes             -> ALLOC_UID, else ALLOC_FIRST_FIT
+ *   UNSAFE_SUB_UID_DETERMINISTIC_WRAP yes -> wrap (ALLOC_UID only)
+ *   SUB_UID_STORE_BY_UID yes              -> by_uid
+ *   SUB_UID_MIN, SUB_UID_MAX, SUB_UID_COUNT, UID_MIN -> min, max, count, min_uid
+ * (SUB_GID_* for ALLOC_SUBGID; UID_MIN for both). Booleans are shadow's: "yes" in any case. An
+ * absent number takes shadow's default for the mode: first-fit 100000, 600100000, 65536 (useradd);
+ * ALLOC_UID 65536, 4294967295, 65536 (lib/find_new_sub_uids.c in 4.20); UID_MIN 1000. A present
+ * number must be a plain decimal below 2^32: otherwise -EINVAL (-ERANGE above) with *ret_key
+ * naming the key (shadow would silently use the default: a wrong SUB_UID_MIN would hand out wrong
+ * ids). mode, when not NULL, overrides SUB_UID_DETERMINISTIC (the defaults are then that mode's;
+ * wrap still needs SUB_UID_DETERMINISTIC yes). The policy is not checked: see
+ * alloc_policy_check(). */
+int alloc_policy_from_defs(const char *defs, size_t len, enum alloc_file which, const enum alloc_mode *mode,
+			   struct alloc_policy *ret, const char **ret_key);
+
 /* First fit: the lowest start >= min such that [start, start+count) lies in [min, max] and
  * overlaps none of the n ranges (of any owner; unsorted; may overlap each other). The array is
  * sorted in place. Returns 0 and *ret_start, or -ENOSPC (ALLOC_E_EXHAUSTED). */
 int alloc_first_fit(struct idrange *ranges, size_t n, const struct alloc_policy *p, uint32_t *ret_start,
 		    struct alloc_error *err);
 
-/* uid mode: start = min + (uid - min_uid) * count, in uint64; -ERANGE (ALLOC_E_UID_RANGE) when
- * uid < min_uid or the range leaves [min, max]; -EEXIST (ALLOC_E_COLLISION) when it overlaps one
- * of the n ranges (owners, parallel to ranges, name the collider in err->detail; may be NULL). */
+/* uid mode, as shadow 4.20's find_new_sub_uids_deterministic(): with slots = (max - min + 1) /
+ * count whole ranges in [min, max] and slot = uid - min_uid, start = min + slot * count, in uint64.
+ * -ERANGE (ALLOC_E_UID_RANGE) when uid < min_uid, when slot >= slots without p->wrap (with it,
+ * slot modulo slots: shadow's ring), or when the range would hold 4294967295, which no user
+ * namespace maps (shadow's default max gives its last slot that id; we refuse that one slot).
+ * Without p->wrap, -EEXIST (ALLOC_E_COLLISION) when the range overlaps one of the n ranges
+ * (owners, parallel to ranges, name the collider in err->detail; may be NULL): shadow writes the
+ * overlap, we refuse it. With p->wrap overlaps are what the administrator asked for, as in shadow. */
 int alloc_uid_mode(const struct idrange *ranges, const char *const *owners, size_t n, uint32_t uid,
 		   const struct alloc_policy *p, uint32_t *ret_start, struct alloc_error *err);
 
@@ -80,7 +113,8 @@ int alloc_append_line(const char *old, size_t len, const char *owner, uint32_t s
 struct alloc_request {
 	const char *user;          /* login name */
 	uint32_t uid;
-	bool by_uid;               /* write the owner as the numeric uid */
+	bool by_uid;               /* write the owner as the numeric uid in both files (each policy's
+				    * by_uid asks it for its own file) */
 	bool create;               /* create missing files (root:root 0644) */
 	struct alloc_policy uid_policy, gid_policy;
 	const char *root;          /* "" or a prefix directory (tests only); files are ROOT/etc/... */

@@ -86,11 +86,14 @@ int alloc_policy_check(const struct alloc_policy *p, struct alloc_error *err)
 		return fail(err, ALLOC_E_POLICY, NULL, -EINVAL, "unknown mode %d", (int)p->mode);
 	if (p->count == 0)
 		return fail(err, ALLOC_E_POLICY, NULL, -EINVAL, "count is 0");
-	if (p->max > ID_MAX)
-		return fail(err, ALLOC_E_POLICY, NULL, -EINVAL, "max %" PRIu64 " is above %" PRIu64, p->max, ID_MAX);
+	/* uid mode may name 4294967295, shadow 4.20's default there: it only sizes the slots, and the
+	 * one slot holding that id is refused by alloc_uid_mode(). */
+	if (p->max > (p->mode == ALLOC_UID ? ID_LIMIT : ID_MAX))
+		return fail(err, ALLOC_E_POLICY, NULL, -EINVAL, "max %" PRIu64 " is above %" PRIu64, p->max,
+			    p->mode == ALLOC_UID ? ID_LIMIT : ID_MAX);
 	if (p->min > p->max)
 		return fail(err, ALLOC_E_POLICY, NULL, -EINVAL, "min %" PRIu64 " is above max %" PRIu64, p->min, p->max);
-	/* max <= ID_MAX and count >= 1 bound both terms: no wrap. */
+	/* max <= ID_LIMIT and count >= 1 bound both terms: no wrap. */
 	if (p->count - 1 > p->max - p->min)
 		return fail(err, ALLOC_E_POLICY, NULL, -EINVAL, "count %" PRIu64 " does not fit in [%" PRIu64 ", %" PRIu64 "]",
 			    p->count, p->min, p->max);
@@ -147,7 +150,7 @@ int alloc_first_fit(struct idrange *ranges, size_t n, const struct alloc_policy 
 int alloc_uid_mode(const struct idrange *ranges, const char *const *owners, size_t n, uint32_t uid,
 		   const struct alloc_policy *p, uint32_t *ret_start, struct alloc_error *err)
 {
-	uint64_t start;
+	uint64_t start, slot, slots;
 	int r;
 
 	r = alloc_policy_check(p, err);
@@ -156,14 +159,23 @@ int alloc_uid_mode(const struct idrange *ranges, const char *const *owners, size
 	if (uid < p->min_uid)
 		return fail(err, ALLOC_E_UID_RANGE, NULL, -ERANGE, "uid %" PRIu32 " is below min_uid %" PRIu64, uid,
 			    p->min_uid);
-	/* (uid - min_uid) < 2^32 and count < 2^32, so the product stays below 2^64 - 2^33 and adding
-	 * min (< 2^32) cannot wrap either. */
-	start = p->min + ((uint64_t)uid - p->min_uid) * p->count;
-	if (start > p->max || p->count - 1 > p->max - start)
+	/* All in uint64: max - min + 1 <= 2^32, slot < 2^32 and slot < slots after the check below,
+	 * so slot * count < max - min + 1 and nothing wraps. */
+	slots = (p->max - p->min + 1) / p->count; /* >= 1: the policy check puts one range in [min, max] */
+	slot = (uint64_t)uid - p->min_uid;
+	if (slot >= slots) {
+		if (!p->wrap)
+			return fail(err, ALLOC_E_UID_RANGE, NULL, -ERANGE,
+				    "uid %" PRIu32 " gives %" PRIu64 "-%" PRIu64 ", beyond max %" PRIu64, uid,
+				    p->min + slot * p->count, p->min + (slot + 1) * p->count - 1, p->max);
+		slot %= slots; /* shadow's ring: this range is also another uid's */
+	}
+	start = p->min + slot * p->count;
+	if (start + p->count - 1 > ID_MAX)
 		return fail(err, ALLOC_E_UID_RANGE, NULL, -ERANGE,
-			    "uid %" PRIu32 " gives %" PRIu64 "-%" PRIu64 ", beyond max %" PRIu64, uid, start,
-			    start + p->count - 1, p->max);
-	for (size_t i = 0; i < n; i++) {
+			    "uid %" PRIu32 " gives %" PRIu64 "-%" PRIu64 ", which holds 4294967295 (no user namespace "
+			    "maps it)", uid, start, start + p->count - 1);
+	for (size_t i = 0; i < n && !p->wrap; i++) {
 		if (ranges[i].count == 0 || !idrange_overlap(start, p->count, ranges[i].start, ranges[i].count))
 			continue;
 		return fail(err, ALLOC_E_COLLISION, NULL, -EEXIST,
@@ -171,6 +183,58 @@ int alloc_uid_mode(const struct idrange *ranges, const char *const *owners, size
 			    owners && owners[i] ? owners[i] : "(unknown owner)", ranges[i].start, ranges[i].count);
 	}
 	*ret_start = (uint32_t)start;
+	return 0;
+}
+
+/* A login.defs number: absent -> def; present -> strict decimal below 2^32, or the error. */
+static int defs_number(const char *defs, size_t len, const char *key, uint64_t def, uint64_t *ret)
+{
+	const char *v;
+	size_t vlen;
+	uint32_t x;
+	int r;
+
+	if (!defs || !logindefs_get(defs, len, key, &v, &vlen)) {
+		*ret = def;
+		return 0;
+	}
+	r = subid_parse_u32(v, vlen, &x);
+	if (r < 0)
+		return r;
+	*ret = x;
+	return 0;
+}
+
+int alloc_policy_from_defs(const char *defs, size_t len, enum alloc_file which, const enum alloc_mode *mode,
+			   struct alloc_policy *ret, const char **ret_key)
+{
+	static const char *const keys[2][7] = {
+		{ "SUB_UID_DETERMINISTIC", "UNSAFE_SUB_UID_DETERMINISTIC_WRAP", "SUB_UID_STORE_BY_UID", "SUB_UID_MIN",
+		  "SUB_UID_MAX", "SUB_UID_COUNT", "UID_MIN" },
+		{ "SUB_GID_DETERMINISTIC", "UNSAFE_SUB_GID_DETERMINISTIC_WRAP", "SUB_GID_STORE_BY_UID", "SUB_GID_MIN",
+		  "SUB_GID_MAX", "SUB_GID_COUNT", "UID_MIN" },
+	};
+	const char *const *k = keys[which == ALLOC_SUBGID];
+	struct alloc_policy p = { 0 };
+	bool det_defs = defs && logindefs_get_bool(defs, len, k[0]);
+	bool det = mode ? *mode == ALLOC_UID : det_defs;
+	/* shadow 4.20: useradd's first-fit defaults, and find_new_sub_uids_deterministic()'s own. */
+	const uint64_t def[4] = { det ? 65536 : 100000, det ? ID_LIMIT : 600100000, 65536, 1000 };
+	uint64_t *dst[4] = { &p.min, &p.max, &p.count, &p.min_uid };
+
+	p.mode = det ? ALLOC_UID : ALLOC_FIRST_FIT;
+	p.wrap = det && det_defs && logindefs_get_bool(defs, len, k[1]);
+	p.by_uid = defs && logindefs_get_bool(defs, len, k[2]);
+	for (int i = 0; i < 4; i++) {
+		int r = defs_number(defs, len, k[3 + i], def[i], dst[i]);
+
+		if (r < 0) {
+			if (ret_key)
+				*ret_key = k[3 + i];
+			return r;
+		}
+	}
+	*ret = p;
 	return 0;
 }
 
@@ -629,7 +693,7 @@ static int transaction_locked(struct subid_file files[2], const char *dir, const
 	for (int i = 0; i < 2; i++) {
 		if (files[i].had)
 			continue;
-		r = write_subid_file(&files[i], req->by_uid ? uidstr : req->user, prefix, err);
+		r = write_subid_file(&files[i], req->by_uid || files[i].policy->by_uid ? uidstr : req->user, prefix, err);
 		if (r < 0) {
 			/* A first file already replaced stays replaced: make that durable too. */
 			if (i == 1 && !files[0].had)
@@ -669,7 +733,7 @@ int alloc_transaction(const struct alloc_request *req, struct alloc_result *ret,
 	/* Refusals that need no file come first, before any lock. */
 	if (!req->user)
 		return fail(err, ALLOC_E_NAME, NULL, -EINVAL, "no user name");
-	if (!req->by_uid && !alloc_name_writable(req->user))
+	if (!(req->by_uid || (req->uid_policy.by_uid && req->gid_policy.by_uid)) && !alloc_name_writable(req->user))
 		return fail(err, ALLOC_E_NAME, NULL, -EINVAL,
 			    "empty, only digits, a leading '#', or a ':' or control character in it");
 	for (int i = 0; i < 2; i++) {

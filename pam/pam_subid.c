@@ -590,6 +590,20 @@ static void first_line(const char *buf, size_t len, char *out, size_t size)
 	sanitize(p, out, size);
 }
 
+/* Whether login.defs has both files store the owner as the uid (shadow 4.20's SUB_UID_STORE_BY_UID
+ * and SUB_GID_STORE_BY_UID), so that subid-alloc can write a name that a file cannot hold. Read
+ * only on that rare path; an unreadable login.defs says no (subid-alloc then reports why). */
+static bool defs_store_by_uid(void)
+{
+	_cleanup_free_ char *defs = NULL;
+	size_t len = 0;
+	enum conf_distrust why;
+
+	if (conf_read_trusted(PATH_LOGIN_DEFS, 0, SMALL_CONF_MAX, &defs, &len, NULL, &why) < 0)
+		return false;
+	return logindefs_get_bool(defs, len, "SUB_UID_STORE_BY_UID") && logindefs_get_bool(defs, len, "SUB_GID_STORE_BY_UID");
+}
+
 static int allocate(pam_handle_t *pamh, const struct opts *o, const char *user, uint32_t uid)
 {
 	char nums[6][24], user_clean[256], why[512];
@@ -788,7 +802,7 @@ PAM_SUBID_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc
 	if (geteuid() != 0)
 		return ignore(pamh, &o, "user=%s uid=%u has no sub-ids, but this process (euid %u) is not root and "
 			      "cannot add them", user_clean, uid, (unsigned)geteuid());
-	if (!o.by_uid && !alloc_name_writable(user)) {
+	if (!o.by_uid && !alloc_name_writable(user) && !defs_store_by_uid()) {
 		pam_syslog(pamh, LOG_ERR, "cannot allocate sub-ids for user=%s uid=%u: %s (the by_uid option writes the "
 			   "uid instead)", user_clean, uid, alloc_reason_str(ALLOC_E_NAME));
 		return PAM_SESSION_ERR;

@@ -35,11 +35,6 @@
 
 #define EXIT_USAGE 2
 
-/* shadow's defaults (useradd.c / getdef.c) when login.defs does not set a key. */
-#define DEF_SUB_MIN 100000u
-#define DEF_SUB_MAX 600100000u
-#define DEF_SUB_COUNT 65536u
-#define DEF_UID_MIN 1000u
 /* shadow waits 15 s for /etc/.pwd.lock (lckpwdf's alarm(15)). */
 #define DEF_LOCK_TIMEOUT 15u
 #define MAX_LOCK_TIMEOUT 3600u
@@ -174,20 +169,20 @@ static void read_conf(const struct ctx *c, const char *root, const char *rel, ch
 		fail(c, "cannot read %s%s: %s", root, rel, strerror(-r));
 }
 
-/* A login.defs number, strictly decimal; def when the key is absent. */
-static uint32_t defs_u32(const struct ctx *c, const char *defs, size_t len, const char *root, const char *key,
-			 uint32_t def)
+/* One file's policy from login.defs as shadow 4.20's useradd reads it (alloc_policy_from_defs),
+ * a malformed number being an error rather than a silent default. */
+static void defs_policy(const struct ctx *c, const char *defs, size_t len, const char *root, enum alloc_file which,
+			const enum alloc_mode *mode, struct alloc_policy *ret)
 {
-	const char *v;
-	size_t vlen;
-	uint32_t x;
+	const char *key = NULL, *v = "";
+	size_t vlen = 0;
+	int r = alloc_policy_from_defs(defs, len, which, mode, ret, &key);
 
-	if (!defs || !logindefs_get(defs, len, key, &v, &vlen))
-		return def;
-	if (subid_parse_u32(v, vlen, &x) < 0)
-		fail(c, "%s/etc/login.defs: %s is '%.*s', not a plain decimal number", root, key,
-		     (int)(vlen > 40 ? 40 : vlen), v);
-	return x;
+	if (r == 0)
+		return;
+	(void)logindefs_get(defs, len, key, &v, &vlen);
+	fail(c, "%s/etc/login.defs: %s is '%.*s', %s", root, key, (int)(vlen > 40 ? 40 : vlen), v,
+	     r == -ERANGE ? "above 4294967295" : "not a plain decimal number");
 }
 
 static uint32_t opt_u32(const char *opt, const char *arg)
@@ -231,7 +226,7 @@ int main(int argc, char **argv)
 	};
 	struct ctx c = { .uid = -1 };
 	enum alloc_mode mode = ALLOC_FIRST_FIT;
-	bool have_count = false, have_min = false, have_max = false, have_min_uid = false;
+	bool have_mode = false, have_count = false, have_min = false, have_max = false, have_min_uid = false;
 	uint32_t count = 0, min = 0, max = 0, min_uid = 0, timeout = DEF_LOCK_TIMEOUT, num;
 	const char *root = "";
 	struct alloc_request req = { 0 };
@@ -259,6 +254,7 @@ int main(int argc, char **argv)
 				mode = ALLOC_UID;
 			else
 				usage_error("--mode '%s': expected first-fit or uid", optarg);
+			have_mode = true;
 			break;
 		case OPT_COUNT: count = opt_u32("count", optarg); have_count = true; break;
 		case OPT_MIN: min = opt_u32("min", optarg); have_min = true; break;
@@ -307,8 +303,6 @@ int main(int argc, char **argv)
 	memcpy(login, pw->pw_name, len + 1);
 	sanitize(login, c.user, sizeof(c.user));
 	c.uid = pw->pw_uid;
-	if (!req.by_uid && !alloc_name_writable(login))
-		fail(&c, "%s (use --by-uid to write the uid instead)", alloc_reason_str(ALLOC_E_NAME));
 
 	/* shadow's own tools refuse to write the files when another source decides the ranges. */
 	read_conf(&c, root, PATH_NSSWITCH, &nss, &nss_len);
@@ -322,21 +316,27 @@ int main(int argc, char **argv)
 		}
 	}
 
+	/* login.defs decides each file's policy (shadow 4.20's SUB_UID_DETERMINISTIC, its WRAP and
+	 * SUB_UID_STORE_BY_UID included, so useradd and we give every user the same range and line);
+	 * an option given overrides it for both files. */
 	read_conf(&c, root, PATH_LOGIN_DEFS, &defs, &defs_len);
-	req.uid_policy = (struct alloc_policy){
-		.mode = mode,
-		.min = have_min ? min : defs_u32(&c, defs, defs_len, root, "SUB_UID_MIN", DEF_SUB_MIN),
-		.max = have_max ? max : defs_u32(&c, defs, defs_len, root, "SUB_UID_MAX", DEF_SUB_MAX),
-		.count = have_count ? count : defs_u32(&c, defs, defs_len, root, "SUB_UID_COUNT", DEF_SUB_COUNT),
-		.min_uid = have_min_uid ? min_uid : defs_u32(&c, defs, defs_len, root, "UID_MIN", DEF_UID_MIN),
-	};
-	req.gid_policy = (struct alloc_policy){
-		.mode = mode,
-		.min = have_min ? min : defs_u32(&c, defs, defs_len, root, "SUB_GID_MIN", DEF_SUB_MIN),
-		.max = have_max ? max : defs_u32(&c, defs, defs_len, root, "SUB_GID_MAX", DEF_SUB_MAX),
-		.count = have_count ? count : defs_u32(&c, defs, defs_len, root, "SUB_GID_COUNT", DEF_SUB_COUNT),
-		.min_uid = req.uid_policy.min_uid,
-	};
+	defs_policy(&c, defs, defs_len, root, ALLOC_SUBUID, have_mode ? &mode : NULL, &req.uid_policy);
+	defs_policy(&c, defs, defs_len, root, ALLOC_SUBGID, have_mode ? &mode : NULL, &req.gid_policy);
+	for (int i = 0; i < 2; i++) {
+		struct alloc_policy *p = i == 0 ? &req.uid_policy : &req.gid_policy;
+
+		if (have_min)
+			p->min = min;
+		if (have_max)
+			p->max = max;
+		if (have_count)
+			p->count = count;
+		if (have_min_uid)
+			p->min_uid = min_uid;
+	}
+	/* The name is written unless the uid is, in both files (--by-uid, or SUB_*ID_STORE_BY_UID). */
+	if (!(req.by_uid || (req.uid_policy.by_uid && req.gid_policy.by_uid)) && !alloc_name_writable(login))
+		fail(&c, "%s (use --by-uid to write the uid instead)", alloc_reason_str(ALLOC_E_NAME));
 	if (alloc_policy_check(&req.uid_policy, &err) < 0) {
 		describe(&err, -EINVAL, msg, sizeof(msg));
 		fail(&c, "subuid policy: %s", msg);

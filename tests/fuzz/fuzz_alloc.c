@@ -135,24 +135,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (n == MAX_ENTRIES)
 		goto out;
 
-	/* uid mode, against its formula. */
+	/* uid mode, without and with the wrap, against shadow 4.20's formula: slots = (max - min + 1) /
+	 * count, slot = uid - min_uid (modulo slots with the wrap), start = min + slot * count; uid
+	 * mode accepts max 4294967295 but never a range holding it. */
 	p.mode = ALLOC_UID;
-	memcpy(sorted, all, n * sizeof(*all));
-	r = alloc_uid_mode(sorted, NULL, n, uid, &p, &ustart, &err);
-	if (policy_ok_ref(&p)) {
-		unsigned __int128 s = (unsigned __int128)p.min + ((unsigned __int128)uid - p.min_uid) * p.count;
-		bool in = uid >= p.min_uid && s + p.count - 1 <= p.max;
+	for (int w = 0; w < 2; w++) {
+		p.wrap = w == 1;
+		memcpy(sorted, all, n * sizeof(*all));
+		ustart = 0xdeadbeef;
+		r = alloc_uid_mode(sorted, NULL, n, uid, &p, &ustart, &err);
+		if (p.count >= 1 && p.max <= MAX_ID + 1 && p.min <= p.max && p.min + p.count - 1 <= p.max) {
+			unsigned __int128 slots = ((unsigned __int128)p.max - p.min + 1) / p.count, slot = 0, s;
+			bool in = uid >= p.min_uid;
 
-		if (!in)
-			FUZZ_ASSERT(r == -ERANGE && err.reason == ALLOC_E_UID_RANGE, "uid mode: %d for a range out of bounds", r);
-		else if (!free_at(all, n, (uint64_t)s, p.count))
-			FUZZ_ASSERT(r == -EEXIST && err.reason == ALLOC_E_COLLISION, "uid mode: %d for a taken range", r);
-		else
-			FUZZ_ASSERT(r == 0 && ustart == (uint64_t)s, "uid mode: %d, start %" PRIu32 " for %" PRIu64, r, ustart,
-				    (uint64_t)s);
-	} else {
-		FUZZ_ASSERT(r == -EINVAL && err.reason == ALLOC_E_POLICY, "uid mode accepted a bad policy (%d)", r);
+			if (in) {
+				slot = (unsigned __int128)uid - p.min_uid;
+				if (slot >= slots && p.wrap)
+					slot %= slots;
+				in = slot < slots;
+			}
+			s = (unsigned __int128)p.min + slot * p.count;
+			in = in && s + p.count - 1 <= MAX_ID;
+			if (!in)
+				FUZZ_ASSERT(r == -ERANGE && err.reason == ALLOC_E_UID_RANGE, "uid mode: %d for a range out of bounds", r);
+			else if (!p.wrap && !free_at(all, n, (uint64_t)s, p.count))
+				FUZZ_ASSERT(r == -EEXIST && err.reason == ALLOC_E_COLLISION, "uid mode: %d for a taken range", r);
+			else
+				FUZZ_ASSERT(r == 0 && ustart == (uint64_t)s, "uid mode (wrap %d): %d, start %" PRIu32 " for %" PRIu64,
+					    w, r, ustart, (uint64_t)s);
+		} else {
+			FUZZ_ASSERT(r == -EINVAL && err.reason == ALLOC_E_POLICY, "uid mode accepted a bad policy (%d)", r);
+		}
 	}
+	p.wrap = false;
 
 	/* First fit, against brute force. */
 	p.mode = ALLOC_FIRST_FIT;

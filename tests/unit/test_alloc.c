@@ -35,18 +35,21 @@ static const struct {
 	struct alloc_policy p;
 	int want;
 } policy_cases[] = {
-	{ { ALLOC_FIRST_FIT, DEF_MIN, DEF_MAX, DEF_COUNT, 1000 }, 0 },
-	{ { ALLOC_UID, DEF_MIN, DEF_MAX, DEF_COUNT, 1000 }, 0 },
-	{ { ALLOC_FIRST_FIT, 5, 5, 1, 0 }, 0 },                            /* one id */
-	{ { ALLOC_FIRST_FIT, 0, 4294967294u, 4294967295u, 0 }, 0 },        /* every id there is */
-	{ { ALLOC_FIRST_FIT, DEF_MIN, DEF_MAX, 0, 0 }, -EINVAL },          /* count 0 */
-	{ { ALLOC_FIRST_FIT, 10, 9, 1, 0 }, -EINVAL },                     /* min > max */
-	{ { ALLOC_FIRST_FIT, 0, 4294967295u, 1, 0 }, -EINVAL },            /* max is (uint32_t)-1 */
-	{ { ALLOC_FIRST_FIT, 0, UINT64_C(1) << 40, 1, 0 }, -EINVAL },      /* far beyond 32 bits */
-	{ { ALLOC_FIRST_FIT, 10, 19, 11, 0 }, -EINVAL },                   /* count does not fit */
-	{ { ALLOC_FIRST_FIT, 10, 19, 10, 0 }, 0 },                         /* exactly fits */
-	{ { ALLOC_FIRST_FIT, 0, 4294967294u, UINT64_C(1) << 33, 0 }, -EINVAL },
-	{ { (enum alloc_mode)7, DEF_MIN, DEF_MAX, DEF_COUNT, 0 }, -EINVAL }, /* unknown mode */
+	{ { ALLOC_FIRST_FIT, DEF_MIN, DEF_MAX, DEF_COUNT, 1000, false, false }, 0 },
+	{ { ALLOC_UID, DEF_MIN, DEF_MAX, DEF_COUNT, 1000, false, false }, 0 },
+	{ { ALLOC_FIRST_FIT, 5, 5, 1, 0, false, false }, 0 },                            /* one id */
+	{ { ALLOC_FIRST_FIT, 0, 4294967294u, 4294967295u, 0, false, false }, 0 },        /* every id there is */
+	{ { ALLOC_FIRST_FIT, DEF_MIN, DEF_MAX, 0, 0, false, false }, -EINVAL },          /* count 0 */
+	{ { ALLOC_FIRST_FIT, 10, 9, 1, 0, false, false }, -EINVAL },                     /* min > max */
+	{ { ALLOC_FIRST_FIT, 0, 4294967295u, 1, 0, false, false }, -EINVAL },            /* max is (uint32_t)-1 */
+	{ { ALLOC_UID, 65536, 4294967295u, 65536, 1000, false, false }, 0 },              /* shadow 4.20's uid-mode default */
+	{ { ALLOC_UID, 0, UINT64_C(4294967296), 1, 0, false, false }, -EINVAL },          /* but not beyond */
+	{ { ALLOC_UID, 100000, 165534, 65536, 1000, false, false }, -EINVAL },            /* not one slot ("Not enough space") */
+	{ { ALLOC_FIRST_FIT, 0, UINT64_C(1) << 40, 1, 0, false, false }, -EINVAL },      /* far beyond 32 bits */
+	{ { ALLOC_FIRST_FIT, 10, 19, 11, 0, false, false }, -EINVAL },                   /* count does not fit */
+	{ { ALLOC_FIRST_FIT, 10, 19, 10, 0, false, false }, 0 },                         /* exactly fits */
+	{ { ALLOC_FIRST_FIT, 0, 4294967294u, UINT64_C(1) << 33, 0, false, false }, -EINVAL },
+	{ { (enum alloc_mode)7, DEF_MIN, DEF_MAX, DEF_COUNT, 0, false, false }, -EINVAL }, /* unknown mode */
 };
 
 START_TEST(test_policy)
@@ -120,7 +123,7 @@ static const struct {
 
 START_TEST(test_first_fit)
 {
-	struct alloc_policy p = { ALLOC_FIRST_FIT, ff_cases[_i].min, ff_cases[_i].max, ff_cases[_i].count, 0 };
+	struct alloc_policy p = { ALLOC_FIRST_FIT, ff_cases[_i].min, ff_cases[_i].max, ff_cases[_i].count, 0, false, false };
 	struct idrange r[8];
 	struct alloc_error err = { 0 };
 	uint32_t start = 12345;
@@ -147,7 +150,7 @@ START_TEST(test_first_fit_oracle)
 		struct idrange r[6];
 		bool used[64] = { false };
 		size_t n = (size_t)(rand_r(&seed) % 7);
-		struct alloc_policy p = { ALLOC_FIRST_FIT, 0, 0, 0, 0 };
+		struct alloc_policy p = { ALLOC_FIRST_FIT, 0, 0, 0, 0, false, false };
 		uint32_t start = 0;
 		int want = -ENOSPC, ret;
 		uint64_t want_start = 0;
@@ -218,7 +221,7 @@ static const struct {
 START_TEST(test_uid_mode)
 {
 	const __typeof__(uid_cases[0]) *c = &uid_cases[_i];
-	struct alloc_policy p = { ALLOC_UID, c->min, c->max, c->count, c->min_uid };
+	struct alloc_policy p = { ALLOC_UID, c->min, c->max, c->count, c->min_uid, false, false };
 	struct alloc_error err = { 0 };
 	uint32_t start = 777;
 	int ret;
@@ -232,6 +235,151 @@ START_TEST(test_uid_mode)
 		ck_assert_int_eq(err.reason, ret == -EEXIST ? ALLOC_E_COLLISION : ALLOC_E_UID_RANGE);
 		ck_assert_msg(strstr(err.detail, c->detail), "%s: detail '%s'", c->what, err.detail);
 	}
+}
+END_TEST
+
+/* shadow 4.20's find_new_sub_uids_deterministic(), case by case: the man page's examples, the
+ * default ring of 65535 slots up to 4294967295, and UNSAFE_SUB_UID_DETERMINISTIC_WRAP. */
+static const struct {
+	const char *what;
+	uint64_t min, max, count, min_uid;
+	bool wrap;
+	uint32_t uid;
+	struct idrange r[2]; /* existing ranges */
+	size_t n;
+	int want;
+	uint32_t start;
+} shadow_cases[] = {
+	{ "man: uid 1000", DEF_MIN, DEF_MAX, DEF_COUNT, 1000, false, 1000, { { 0, 0 } }, 0, 0, 100000 },
+	{ "man: uid 1001", DEF_MIN, DEF_MAX, DEF_COUNT, 1000, false, 1001, { { 0, 0 } }, 0, 0, 165536 },
+	{ "man: uid 1002", DEF_MIN, DEF_MAX, DEF_COUNT, 1000, false, 1002, { { 0, 0 } }, 0, 0, 231072 },
+	{ "man: uid 1100", DEF_MIN, DEF_MAX, DEF_COUNT, 1000, false, 1100, { { 0, 0 } }, 0, 0, 6653600 },
+	{ "linear defaults: last of 9155 slots", DEF_MIN, DEF_MAX, DEF_COUNT, 1000, false, 1000 + 9154, { { 0, 0 } },
+	  0, 0, 100000 + 9154u * 65536u },
+	{ "linear defaults: slot 9155 is past max", DEF_MIN, DEF_MAX, DEF_COUNT, 1000, false, 1000 + 9155,
+	  { { 0, 0 } }, 0, -ERANGE, 0 },
+	{ "...and wraps to slot 0", DEF_MIN, DEF_MAX, DEF_COUNT, 1000, true, 1000 + 9155, { { 0, 0 } }, 0, 0, 100000 },
+	{ "man wrap example: user A", 100000, 200000, 65536, 1000, true, 1000, { { 0, 0 } }, 0, 0, 100000 },
+	{ "man wrap example: user B overlaps A", 100000, 200000, 65536, 1000, true, 1001, { { 100000, 65536 } }, 1, 0,
+	  100000 },
+	{ "no wrap: user B refused", 100000, 200000, 65536, 1000, false, 1001, { { 0, 0 } }, 0, -ERANGE, 0 },
+	{ "no wrap: a collision is refused", 100000, 200000, 1000, 1000, false, 1001, { { 101500, 1 } }, 1, -EEXIST, 0 },
+	{ "uid-mode defaults: first slot", 65536, 4294967295u, 65536, 1000, false, 1000, { { 0, 0 } }, 0, 0, 65536 },
+	{ "uid-mode defaults: last slot below 2^32-1", 65536, 4294967295u, 65536, 1000, false, 1000 + 65533,
+	  { { 0, 0 } }, 0, 0, 4294836224u },
+	{ "uid-mode defaults: the slot holding 4294967295", 65536, 4294967295u, 65536, 1000, false, 1000 + 65534,
+	  { { 0, 0 } }, 0, -ERANGE, 0 },
+	{ "...refused with wrap too (it is inside the ring)", 65536, 4294967295u, 65536, 1000, true, 1000 + 65534,
+	  { { 0, 0 } }, 0, -ERANGE, 0 },
+	{ "uid-mode defaults: past the 65535 slots", 65536, 4294967295u, 65536, 1000, false, 1000 + 65535,
+	  { { 0, 0 } }, 0, -ERANGE, 0 },
+	{ "...wraps to slot 0 (65535 slots, as shadow counts them)", 65536, 4294967295u, 65536, 1000, true,
+	  1000 + 65535, { { 0, 0 } }, 0, 0, 65536 },
+	{ "...and slot 1 after", 65536, 4294967295u, 65536, 1000, true, 1000 + 65536, { { 0, 0 } }, 0, 0, 131072 },
+	{ "uid below UID_MIN, even with wrap", DEF_MIN, DEF_MAX, DEF_COUNT, 1000, true, 999, { { 0, 0 } }, 0, -ERANGE,
+	  0 },
+	{ "uid 0 with UID_MIN 0", 10, 19, 5, 0, false, 0, { { 0, 0 } }, 0, 0, 10 },
+	{ "the highest uid wraps without overflow", 0, 9, 1, 0, true, 4294967294u, { { 0, 0 } }, 0, 0, 4 },
+	{ "the highest uid without wrap", 0, 9, 1, 0, false, 4294967295u, { { 0, 0 } }, 0, -ERANGE, 0 },
+	{ "a remainder smaller than count is unused", 100, 124, 10, 0, false, 2, { { 0, 0 } }, 0, -ERANGE, 0 },
+	{ "count = the whole space: one slot", 100, 199, 100, 5, true, 7, { { 0, 0 } }, 0, 0, 100 },
+	{ "policy refused: count above the space", 100, 199, 101, 0, true, 0, { { 0, 0 } }, 0, -EINVAL, 0 },
+};
+
+START_TEST(test_uid_mode_shadow)
+{
+	const __typeof__(shadow_cases[0]) *c = &shadow_cases[_i];
+	struct alloc_policy p = { .mode = ALLOC_UID, .min = c->min, .max = c->max, .count = c->count,
+				  .min_uid = c->min_uid, .wrap = c->wrap };
+	struct alloc_error err = { 0 };
+	uint32_t start = 777;
+	int ret = alloc_uid_mode(c->n ? c->r : NULL, NULL, c->n, c->uid, &p, &start, &err);
+
+	ck_assert_msg(ret == c->want, "%s: returned %d (%s)", c->what, ret, err.detail);
+	if (ret == 0) {
+		/* The range stays valid for the kernel, and it is shadow's formula. */
+		ck_assert_msg(start == c->start, "%s: start %" PRIu32, c->what, start);
+		ck_assert(idrange_valid(start, c->count));
+	} else {
+		ck_assert_uint_eq(start, 777);
+		ck_assert_str_ne(err.detail, "");
+	}
+}
+END_TEST
+
+/* ---- alloc_policy_from_defs: login.defs as shadow 4.20 reads it -------------------------------- */
+
+static const struct {
+	const char *what;
+	const char *defs; /* NULL: no login.defs */
+	enum alloc_file which;
+	int want;
+	const char *bad_key;
+	struct alloc_policy p;
+	bool force;          /* pass mode as the override */
+	enum alloc_mode mode;
+} defs_cases[] = {
+	{ "no login.defs: useradd's first-fit defaults", NULL, ALLOC_SUBUID, 0, NULL,
+	  { ALLOC_FIRST_FIT, 100000, 600100000, 65536, 1000, false, false }, false, ALLOC_FIRST_FIT },
+	{ "Debian 12's values", "UID_MIN 1000\nSUB_UID_MIN 100000\nSUB_UID_MAX 600100000\nSUB_UID_COUNT 65536\n",
+	  ALLOC_SUBUID, 0, NULL, { ALLOC_FIRST_FIT, 100000, 600100000, 65536, 1000, false, false }, false, ALLOC_FIRST_FIT },
+	{ "deterministic: its own defaults (65536, 4294967295)", "SUB_UID_DETERMINISTIC yes\n", ALLOC_SUBUID, 0, NULL,
+	  { ALLOC_UID, 65536, 4294967295u, 65536, 1000, false, false }, false, ALLOC_FIRST_FIT },
+	{ "deterministic with values", "SUB_UID_DETERMINISTIC YES\nSUB_UID_MIN 200000\nSUB_UID_MAX 300000\n"
+	  "SUB_UID_COUNT 1000\nUID_MIN 500\n", ALLOC_SUBUID, 0, NULL,
+	  { ALLOC_UID, 200000, 300000, 1000, 500, false, false }, false, ALLOC_FIRST_FIT },
+	{ "wrap and store by uid", "SUB_UID_DETERMINISTIC yes\nUNSAFE_SUB_UID_DETERMINISTIC_WRAP Yes\n"
+	  "SUB_UID_STORE_BY_UID yes\n", ALLOC_SUBUID, 0, NULL,
+	  { ALLOC_UID, 65536, 4294967295u, 65536, 1000, true, true }, false, ALLOC_FIRST_FIT },
+	{ "wrap alone does nothing", "UNSAFE_SUB_UID_DETERMINISTIC_WRAP yes\n", ALLOC_SUBUID, 0, NULL,
+	  { ALLOC_FIRST_FIT, 100000, 600100000, 65536, 1000, false, false }, false, ALLOC_FIRST_FIT },
+	{ "store by uid without determinism", "SUB_UID_STORE_BY_UID yes\n", ALLOC_SUBUID, 0, NULL,
+	  { ALLOC_FIRST_FIT, 100000, 600100000, 65536, 1000, false, true }, false, ALLOC_FIRST_FIT },
+	{ "only 'yes' is true, as in shadow", "SUB_UID_DETERMINISTIC 1\nSUB_UID_STORE_BY_UID true\n", ALLOC_SUBUID,
+	  0, NULL, { ALLOC_FIRST_FIT, 100000, 600100000, 65536, 1000, false, false }, false, ALLOC_FIRST_FIT },
+	{ "the last occurrence wins", "SUB_UID_DETERMINISTIC yes\nSUB_UID_DETERMINISTIC no\n", ALLOC_SUBUID, 0,
+	  NULL, { ALLOC_FIRST_FIT, 100000, 600100000, 65536, 1000, false, false }, false, ALLOC_FIRST_FIT },
+	{ "subgid reads SUB_GID_*, and UID_MIN", "SUB_UID_DETERMINISTIC yes\nSUB_GID_DETERMINISTIC yes\n"
+	  "SUB_GID_MIN 7\nSUB_GID_MAX 70\nSUB_GID_COUNT 7\nUID_MIN 100\nSUB_GID_STORE_BY_UID yes\n"
+	  "UNSAFE_SUB_UID_DETERMINISTIC_WRAP yes\n", ALLOC_SUBGID, 0, NULL, { ALLOC_UID, 7, 70, 7, 100, false, true }, false, ALLOC_FIRST_FIT },
+	{ "subgid is independent of SUB_UID_*", "SUB_UID_DETERMINISTIC yes\nSUB_UID_STORE_BY_UID yes\n",
+	  ALLOC_SUBGID, 0, NULL, { ALLOC_FIRST_FIT, 100000, 600100000, 65536, 1000, false, false }, false, ALLOC_FIRST_FIT },
+	{ "a malformed number is an error", "SUB_UID_MIN 1e5\n", ALLOC_SUBUID, -EINVAL, "SUB_UID_MIN", { ALLOC_FIRST_FIT, 0, 0, 0, 0, false, false }, false, ALLOC_FIRST_FIT },
+	{ "a number above 2^32-1", "SUB_UID_DETERMINISTIC yes\nSUB_UID_MAX 4294967296\n", ALLOC_SUBUID, -ERANGE,
+	  "SUB_UID_MAX", { ALLOC_FIRST_FIT, 0, 0, 0, 0, false, false }, false, ALLOC_FIRST_FIT },
+	{ "a bad UID_MIN", "UID_MIN -1\n", ALLOC_SUBGID, -EINVAL, "UID_MIN", { ALLOC_FIRST_FIT, 0, 0, 0, 0, false, false }, false, ALLOC_FIRST_FIT },
+	{ "commented keys are absent", "#SUB_UID_DETERMINISTIC yes\n# SUB_UID_MIN x\n", ALLOC_SUBUID, 0, NULL,
+	  { ALLOC_FIRST_FIT, 100000, 600100000, 65536, 1000, false, false }, false, ALLOC_FIRST_FIT },
+	{ "--mode uid: uid-mode defaults, no wrap without DETERMINISTIC", "UNSAFE_SUB_UID_DETERMINISTIC_WRAP yes\n",
+	  ALLOC_SUBUID, 0, NULL, { ALLOC_UID, 65536, 4294967295u, 65536, 1000, false, false }, true, ALLOC_UID },
+	{ "--mode first-fit over DETERMINISTIC: first-fit defaults", "SUB_UID_DETERMINISTIC yes\n"
+	  "UNSAFE_SUB_UID_DETERMINISTIC_WRAP yes\nSUB_UID_MAX 700000000\n", ALLOC_SUBUID, 0, NULL,
+	  { ALLOC_FIRST_FIT, 100000, 700000000, 65536, 1000, false, false }, true, ALLOC_FIRST_FIT },
+	{ "--mode uid with DETERMINISTIC keeps the wrap", "SUB_UID_DETERMINISTIC yes\n"
+	  "UNSAFE_SUB_UID_DETERMINISTIC_WRAP yes\n", ALLOC_SUBUID, 0, NULL,
+	  { ALLOC_UID, 65536, 4294967295u, 65536, 1000, true, false }, true, ALLOC_UID },
+};
+
+START_TEST(test_policy_from_defs)
+{
+	const __typeof__(defs_cases[0]) *c = &defs_cases[_i];
+	struct alloc_policy p = { .min = 4242 };
+	const char *key = NULL;
+	int r = alloc_policy_from_defs(c->defs, c->defs ? strlen(c->defs) : 0, c->which, c->force ? &c->mode : NULL,
+				       &p, &key);
+
+	ck_assert_msg(r == c->want, "%s: returned %d", c->what, r);
+	if (r < 0) {
+		ck_assert_msg(key && strcmp(key, c->bad_key) == 0, "%s: key %s", c->what, key ? key : "(null)");
+		ck_assert_uint_eq(p.min, 4242); /* untouched */
+		return;
+	}
+	ck_assert_msg(p.mode == c->p.mode && p.min == c->p.min && p.max == c->p.max && p.count == c->p.count &&
+			      p.min_uid == c->p.min_uid && p.wrap == c->p.wrap && p.by_uid == c->p.by_uid,
+		      "%s: mode %d [%" PRIu64 ", %" PRIu64 "] count %" PRIu64 " min_uid %" PRIu64 " wrap %d by_uid %d",
+		      c->what, (int)p.mode, p.min, p.max, p.count, p.min_uid, p.wrap, p.by_uid);
+	/* Every policy shadow's defaults give is a valid one. */
+	ck_assert_int_eq(alloc_policy_check(&p, NULL), 0);
 }
 END_TEST
 
@@ -435,8 +583,8 @@ static struct alloc_request fx_request(const struct fixture *fx, const char *use
 	return (struct alloc_request){
 		.user = user,
 		.uid = uid,
-		.uid_policy = { ALLOC_FIRST_FIT, DEF_MIN, DEF_MAX, DEF_COUNT, 1000 },
-		.gid_policy = { ALLOC_FIRST_FIT, DEF_MIN, DEF_MAX, DEF_COUNT, 1000 },
+		.uid_policy = { ALLOC_FIRST_FIT, DEF_MIN, DEF_MAX, DEF_COUNT, 1000, false, false },
+		.gid_policy = { ALLOC_FIRST_FIT, DEF_MIN, DEF_MAX, DEF_COUNT, 1000, false, false },
 		.root = fx->root,
 		.lock_timeout_s = 2,
 	};
@@ -681,7 +829,7 @@ START_TEST(test_tx_by_uid_and_uid_mode)
 	/* A name that cannot be written is refused by name and accepted by uid. */
 	req = fx_request(&fx, "dom:user", 1502);
 	req.uid_policy.mode = ALLOC_UID;
-	req.gid_policy = (struct alloc_policy){ ALLOC_UID, 200000, 300000, 1000, 1500 };
+	req.gid_policy = (struct alloc_policy){ ALLOC_UID, 200000, 300000, 1000, 1500, false, false };
 	ck_assert_int_eq(alloc_transaction(&req, &res, &err), -EINVAL);
 	ck_assert_int_eq(err.reason, ALLOC_E_NAME);
 	req.by_uid = true;
@@ -696,6 +844,43 @@ START_TEST(test_tx_by_uid_and_uid_mode)
 	req.user = "other";
 	ck_assert_int_eq(alloc_transaction(&req, &res, &err), 0);
 	ck_assert(res.had_uid && res.had_gid);
+	fx_assert_clean(&fx, NULL);
+	fx_done(&fx);
+}
+END_TEST
+
+/* SUB_UID_STORE_BY_UID and SUB_GID_STORE_BY_UID each decide their own file; a name that cannot be
+ * written is accepted only when both files store by uid. */
+START_TEST(test_tx_store_by_uid_per_file)
+{
+	struct fixture fx;
+	struct alloc_request req;
+	struct alloc_result res;
+	struct alloc_error err = { 0 };
+
+	fx_init(&fx);
+	fx_puts(&fx, "subuid", "");
+	fx_puts(&fx, "subgid", "");
+	req = fx_request(&fx, "dom:user", 1502);
+	req.uid_policy.by_uid = true;
+	ck_assert_int_eq(alloc_transaction(&req, &res, &err), -EINVAL);
+	ck_assert_int_eq(err.reason, ALLOC_E_NAME);
+	req.gid_policy.by_uid = true;
+	ck_assert_int_eq(alloc_transaction(&req, &res, &err), 0);
+	fx_assert_content(&fx, "subuid", "1502:100000:65536\n");
+	fx_assert_content(&fx, "subgid", "1502:100000:65536\n");
+	req = fx_request(&fx, "bob", 1503);
+	req.gid_policy.by_uid = true;
+	ck_assert_int_eq(alloc_transaction(&req, &res, &err), 0);
+	fx_assert_content(&fx, "subuid", "1502:100000:65536\nbob:165536:65536\n");
+	fx_assert_content(&fx, "subgid", "1502:100000:65536\n1503:165536:65536\n");
+	/* Deterministic with wrap: the ring's one slot is shared, as the administrator asked. */
+	req = fx_request(&fx, "carol", 1504);
+	req.uid_policy = (struct alloc_policy){ .mode = ALLOC_UID, .min = 100000, .max = 165535, .count = 65536,
+						.min_uid = 1000, .wrap = true };
+	ck_assert_int_eq(alloc_transaction(&req, &res, &err), 0);
+	ck_assert_uint_eq(res.uid_range.start, 100000);
+	fx_assert_content(&fx, "subuid", "1502:100000:65536\nbob:165536:65536\ncarol:100000:65536\n");
 	fx_assert_clean(&fx, NULL);
 	fx_done(&fx);
 }
@@ -891,35 +1076,35 @@ static const struct {
 	const char *file;
 } fail_cases[] = {
 	{ "exhausted", "a:100:900\n", "", 0644, SETUP_NONE, "alice", false,
-	  { ALLOC_FIRST_FIT, 100, 999, 1, 0 }, -ENOSPC, ALLOC_E_EXHAUSTED, "/etc/subuid" },
+	  { ALLOC_FIRST_FIT, 100, 999, 1, 0, false, false }, -ENOSPC, ALLOC_E_EXHAUSTED, "/etc/subuid" },
 	{ "uid mode: collision", "bob:1000:10\n", "", 0644, SETUP_NONE, "alice", false,
-	  { ALLOC_UID, 500, 10000, 100, 1495 }, -EEXIST, ALLOC_E_COLLISION, "/etc/subuid" },
+	  { ALLOC_UID, 500, 10000, 100, 1495, false, false }, -EEXIST, ALLOC_E_COLLISION, "/etc/subuid" },
 	{ "uid mode: out of range", "", "", 0644, SETUP_NONE, "alice", false,
-	  { ALLOC_UID, 500, 10000, 100, 1501 }, -ERANGE, ALLOC_E_UID_RANGE, "/etc/subuid" },
+	  { ALLOC_UID, 500, 10000, 100, 1501, false, false }, -ERANGE, ALLOC_E_UID_RANGE, "/etc/subuid" },
 	{ "invalid policy", "", "", 0644, SETUP_NONE, "alice", false,
-	  { ALLOC_FIRST_FIT, 500, 400, 1, 0 }, -EINVAL, ALLOC_E_POLICY, "/etc/subuid" },
+	  { ALLOC_FIRST_FIT, 500, 400, 1, 0, false, false }, -EINVAL, ALLOC_E_POLICY, "/etc/subuid" },
 	{ "world-writable subuid", "", "", 0666, SETUP_NONE, "alice", false,
-	  { ALLOC_FIRST_FIT, DEF_MIN, DEF_MAX, DEF_COUNT, 0 }, -EPERM, ALLOC_E_UNTRUSTED, "/etc/subuid" },
+	  { ALLOC_FIRST_FIT, DEF_MIN, DEF_MAX, DEF_COUNT, 0, false, false }, -EPERM, ALLOC_E_UNTRUSTED, "/etc/subuid" },
 	{ "group-writable subuid", "", "", 0620, SETUP_NONE, "alice", false,
-	  { ALLOC_FIRST_FIT, DEF_MIN, DEF_MAX, DEF_COUNT, 0 }, -EPERM, ALLOC_E_UNTRUSTED, "/etc/subuid" },
+	  { ALLOC_FIRST_FIT, DEF_MIN, DEF_MAX, DEF_COUNT, 0, false, false }, -EPERM, ALLOC_E_UNTRUSTED, "/etc/subuid" },
 	{ "subgid missing, no create", "", NULL, 0644, SETUP_NONE, "alice", false,
-	  { ALLOC_FIRST_FIT, DEF_MIN, DEF_MAX, DEF_COUNT, 0 }, -ENOENT, ALLOC_E_NOFILE, "/etc/subgid" },
+	  { ALLOC_FIRST_FIT, DEF_MIN, DEF_MAX, DEF_COUNT, 0, false, false }, -ENOENT, ALLOC_E_NOFILE, "/etc/subgid" },
 	{ "both missing, no create", NULL, NULL, 0644, SETUP_NONE, "alice", false,
-	  { ALLOC_FIRST_FIT, DEF_MIN, DEF_MAX, DEF_COUNT, 0 }, -ENOENT, ALLOC_E_NOFILE, "/etc/subuid" },
+	  { ALLOC_FIRST_FIT, DEF_MIN, DEF_MAX, DEF_COUNT, 0, false, false }, -ENOENT, ALLOC_E_NOFILE, "/etc/subuid" },
 	{ "name with ':'", "", "", 0644, SETUP_NONE, "a:b", true,
-	  { ALLOC_FIRST_FIT, DEF_MIN, DEF_MAX, DEF_COUNT, 0 }, -EINVAL, ALLOC_E_NAME, NULL },
+	  { ALLOC_FIRST_FIT, DEF_MIN, DEF_MAX, DEF_COUNT, 0, false, false }, -EINVAL, ALLOC_E_NAME, NULL },
 	{ "name with a newline", "", "", 0644, SETUP_NONE, "a\nb", true,
-	  { ALLOC_FIRST_FIT, DEF_MIN, DEF_MAX, DEF_COUNT, 0 }, -EINVAL, ALLOC_E_NAME, NULL },
+	  { ALLOC_FIRST_FIT, DEF_MIN, DEF_MAX, DEF_COUNT, 0, false, false }, -EINVAL, ALLOC_E_NAME, NULL },
 	{ "all-digit name", "", "", 0644, SETUP_NONE, "1234", true,
-	  { ALLOC_FIRST_FIT, DEF_MIN, DEF_MAX, DEF_COUNT, 0 }, -EINVAL, ALLOC_E_NAME, NULL },
+	  { ALLOC_FIRST_FIT, DEF_MIN, DEF_MAX, DEF_COUNT, 0, false, false }, -EINVAL, ALLOC_E_NAME, NULL },
 	{ "passwd lock held", "", "", 0644, SETUP_HOLD_PWD, "alice", false,
-	  { ALLOC_FIRST_FIT, DEF_MIN, DEF_MAX, DEF_COUNT, 0 }, -ETIMEDOUT, ALLOC_E_LOCK, "/etc/.pwd.lock" },
+	  { ALLOC_FIRST_FIT, DEF_MIN, DEF_MAX, DEF_COUNT, 0, false, false }, -ETIMEDOUT, ALLOC_E_LOCK, "/etc/.pwd.lock" },
 	{ "subuid.lock unreadable", "", "", 0644, SETUP_LOCK_DIR, "alice", false,
-	  { ALLOC_FIRST_FIT, DEF_MIN, DEF_MAX, DEF_COUNT, 0 }, -EISDIR, ALLOC_E_LOCK, "/etc/subuid" },
+	  { ALLOC_FIRST_FIT, DEF_MIN, DEF_MAX, DEF_COUNT, 0, false, false }, -EISDIR, ALLOC_E_LOCK, "/etc/subuid" },
 	{ "subgid.lock without a pid", "", "", 0644, SETUP_LOCK_GARBAGE, "alice", false,
-	  { ALLOC_FIRST_FIT, DEF_MIN, DEF_MAX, DEF_COUNT, 0 }, -EINVAL, ALLOC_E_LOCK, "/etc/subgid" },
+	  { ALLOC_FIRST_FIT, DEF_MIN, DEF_MAX, DEF_COUNT, 0, false, false }, -EINVAL, ALLOC_E_LOCK, "/etc/subgid" },
 	{ "write fails (RLIMIT_FSIZE)", "bob:100000:65536\n", "", 0644, SETUP_FSIZE, "alice", false,
-	  { ALLOC_FIRST_FIT, DEF_MIN, DEF_MAX, DEF_COUNT, 0 }, -EFBIG, ALLOC_E_IO, "/etc/subuid" },
+	  { ALLOC_FIRST_FIT, DEF_MIN, DEF_MAX, DEF_COUNT, 0, false, false }, -EFBIG, ALLOC_E_IO, "/etc/subuid" },
 };
 
 START_TEST(test_tx_fail)
@@ -1221,6 +1406,8 @@ int main(void)
 	tcase_add_loop_test(tf, test_first_fit, 0, (int)ELEMENTSOF(ff_cases));
 	tcase_add_test(tf, test_first_fit_oracle);
 	tcase_add_loop_test(tu, test_uid_mode, 0, (int)ELEMENTSOF(uid_cases));
+	tcase_add_loop_test(tu, test_uid_mode_shadow, 0, (int)ELEMENTSOF(shadow_cases));
+	tcase_add_loop_test(tp, test_policy_from_defs, 0, (int)ELEMENTSOF(defs_cases));
 	tcase_add_loop_test(tn, test_name_writable, 0, (int)ELEMENTSOF(name_cases));
 	tcase_add_test(tn, test_name_writable_null);
 	tcase_add_loop_test(ta, test_append, 0, (int)ELEMENTSOF(append_cases));
@@ -1234,6 +1421,7 @@ int main(void)
 	tcase_add_test(tt, test_tx_keeps_owner_mode);
 	tcase_add_loop_test(tt, test_tx_had, 0, (int)ELEMENTSOF(had_cases));
 	tcase_add_test(tt, test_tx_by_uid_and_uid_mode);
+	tcase_add_test(tt, test_tx_store_by_uid_per_file);
 	tcase_add_test(tt, test_tx_reread_under_lock);
 	tcase_add_test(tt, test_tx_waits_for_passwd_lock);
 	tcase_add_test(tt, test_tx_stale_lock);
