@@ -135,7 +135,7 @@ static void parse_target(const char *arg, struct target *t)
 	t->dirfd = -1;
 	t->pid = 0;
 	t->passed_fd = -1;
-	sanitize(arg, clean, sizeof(clean));
+	(void)snprintf(clean, sizeof(clean), "%s", arg); /* cut only: die() escapes the whole message */
 	if (strncmp(arg, "fd:", 3) == 0) {
 		if (subid_parse_u32_str(arg + 3, &v) < 0 || v > INT32_MAX)
 			die_usage("the target must be a process id or fd:N with N a plain decimal number");
@@ -292,7 +292,7 @@ static int nss_ranges(const char *source, enum idmap_kind kind, const char *user
 	struct idrange *v;
 	size_t nv = 0;
 
-	sanitize(source, clean, sizeof(clean));
+	(void)snprintf(clean, sizeof(clean), "%s", source); /* cut only: die() escapes the whole message */
 	if (strlen(source) > 50 || strchr(source, '/'))
 		die("subid source '%s' in " PATH_NSSWITCH " is not a valid module name", clean);
 	snprintf(plugin, sizeof(plugin), "libsubid_%s.so", source);
@@ -441,7 +441,7 @@ static __attribute__((noinline)) int run(enum idmap_kind kind, int argc, char **
 	uid_t uid;
 	gid_t gid, pw_gid;
 	struct passwd *pw;
-	char user[256], msg[512], target_clean[64];
+	char user[256], msg[512];
 	_cleanup_free_ char *text = NULL;
 	_cleanup_close_ int mapfd = -1;
 	long page;
@@ -477,8 +477,7 @@ static __attribute__((noinline)) int run(enum idmap_kind kind, int argc, char **
 
 	if (argc < 2)
 		die_usage("no target process given");
-	sanitize(argv[1], target_clean, sizeof(target_clean));
-	log_ctx.target = target_clean;
+	log_ctx.target = argv[1];
 	log_set_ranges(argc - 2, argv + 2);
 	parse_target(argv[1], &t);
 	close_other_fds(t.passed_fd);

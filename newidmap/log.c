@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  * Reporting. Invariants: every refusal goes through die*(), which always writes one stderr line and
- * one syslog line before exit(1); user-controlled values are sanitized before they reach either;
+ * one syslog line before exit(1); user-controlled values pass through str_escape() (lib/escape.c)
+ * before they reach either: bare key=value fields with ESCAPE_FIELD, quoted ones with ESCAPE_QUOTED;
  * the audit record is sent only with CAP_AUDIT_WRITE permitted, raised just around the send. */
 #include <errno.h>
 #include <libaudit.h>
@@ -11,30 +12,11 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "log.h"
 #include "priv.h"
 
 struct log_ctx log_ctx;
-
-void sanitize(const char *s, char *buf, size_t size)
-{
-	size_t o = 0;
-
-	if (size == 0)
-		return;
-	for (; s && *s && o + 1 < size; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-			buf[o++] = (char)c;
-		} else {
-			if (o + 5 >= size)
-				break;
-			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", c);
-		}
-	}
-	buf[o] = '\0';
-}
 
 void log_set_ranges(int n, char *const *args)
 {
@@ -45,7 +27,7 @@ void log_set_ranges(int n, char *const *args)
 		char arg[24];
 		int w;
 
-		sanitize(args[i], arg, sizeof(arg));
+		(void)str_escape(args[i], ESCAPE_QUOTED, arg, sizeof(arg));
 		w = snprintf(log_ctx.ranges + o, sizeof(log_ctx.ranges) - o, "%s%s", arg,
 			     i + 1 == n ? "" : (i % 3 == 2 ? "," : ":"));
 		if (w < 0 || (size_t)w >= sizeof(log_ctx.ranges) - o) {
@@ -59,17 +41,18 @@ void log_set_ranges(int n, char *const *args)
 
 static void audit(const char *what, const char *reason, int result)
 {
-	char msg[768];
+	char msg[768], target[ESCAPE_MAX(48)];
 	int fd;
 	cap_value_t c = CAP_AUDIT_WRITE;
 
 	if (!log_ctx.audit_cap)
 		return;
+	(void)str_escape(log_ctx.target ? log_ctx.target : "?", ESCAPE_FIELD, target, sizeof(target));
 	fd = audit_open();
 	if (fd < 0)
 		return; /* no audit in this kernel */
-	snprintf(msg, sizeof(msg), "op=%s map=%s target=%s ranges=\"%s\"%s%s%s", what, log_ctx.map,
-		 log_ctx.target ? log_ctx.target : "?", log_ctx.ranges, reason ? " reason=\"" : "",
+	snprintf(msg, sizeof(msg), "op=%s map=%s target=%s ranges=\"%s\"%s%s%s", what, log_ctx.map, target,
+		 log_ctx.ranges, reason ? " reason=\"" : "",
 		 reason ? reason : "", reason ? "\"" : "");
 	if (priv_set_effective(&c, 1) == 0) {
 		(void)audit_log_user_message(fd, AUDIT_TRUSTED_APP, msg, NULL, NULL, NULL, result);
@@ -80,10 +63,14 @@ static void audit(const char *what, const char *reason, int result)
 
 static void syslog_fields(int prio, const char *action, const char *reason)
 {
+	/* The name comes from NSS and the target from argv: either could forge a field or a line. */
+	char user[ESCAPE_MAX(64)], target[ESCAPE_MAX(48)];
+
+	(void)str_escape(log_ctx.user ? log_ctx.user : "?", ESCAPE_FIELD, user, sizeof(user));
+	(void)str_escape(log_ctx.target ? log_ctx.target : "?", ESCAPE_FIELD, target, sizeof(target));
 	openlog(log_ctx.prog, LOG_PID, LOG_AUTHPRIV);
 	syslog(prio, "action=%s map=%s caller_uid=%u caller=%s target=%s ranges=\"%s\"%s%s%s", action,
-	       log_ctx.map, (unsigned)log_ctx.uid, log_ctx.user ? log_ctx.user : "?",
-	       log_ctx.target ? log_ctx.target : "?", log_ctx.ranges, reason ? " reason=\"" : "",
+	       log_ctx.map, (unsigned)log_ctx.uid, user, target, log_ctx.ranges, reason ? " reason=\"" : "",
 	       reason ? reason : "", reason ? "\"" : "");
 	closelog();
 }
@@ -93,7 +80,7 @@ static noreturn void refuse(const char *msg, bool usage)
 	char clean[600];
 
 	/* The message quotes the caller's arguments: escape control bytes for the terminal too. */
-	sanitize(msg, clean, sizeof(clean));
+	(void)str_escape(msg, ESCAPE_QUOTED, clean, sizeof(clean));
 	fprintf(stderr, "%s: %s\n", log_ctx.prog, clean);
 	if (usage)
 		fprintf(stderr, "usage: %s <pid>|fd:<pidfd> <inner> <outer> <count> [<inner> <outer> <count>]...\n",

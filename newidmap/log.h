@@ -13,7 +13,7 @@ struct log_ctx {
 	const char *map;  /* "uid" or "gid" */
 	uid_t uid;        /* the caller's real uid */
 	const char *user; /* the caller's login name, NULL until known */
-	const char *target; /* argv[1] as given, NULL until read */
+	const char *target; /* argv[1] as given (escaped when logged), NULL until read */
 	char ranges[256]; /* the requested triples, "inner:outer:count,...", cut short if long */
 	bool audit_cap;   /* CAP_AUDIT_WRITE is in the permitted set: audit records can be sent */
 };
@@ -35,9 +35,5 @@ void log_granted(void);
 
 /* A warning on stderr only (nothing refused). */
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Copy s into buf with every byte that is not printable ASCII, and '"' and '\\', shown as \xNN,
- * cut to size. For user-controlled values in messages and log fields. */
-void sanitize(const char *s, char *buf, size_t size);
 
 #endif

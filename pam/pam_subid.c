@@ -39,6 +39,7 @@
 
 #include "alloc.h"
 #include "conf.h"
+#include "escape.h"
 #include "number.h"
 #include "paths.h"
 #include "subfile.h"
@@ -64,26 +65,6 @@ struct opts {
 	unsigned timeout;
 	const char *helper;
 };
-
-/* Printable form of a user-controlled string for the log: bytes outside 0x20..0x7e, '"' and '\'
- * become \xNN. */
-static void sanitize(const char *s, char *buf, size_t size)
-{
-	size_t o = 0;
-
-	for (; s && *s && o + 1 < size; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-			buf[o++] = (char)c;
-		} else {
-			if (o + 5 >= size)
-				break;
-			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", c);
-		}
-	}
-	buf[o] = '\0';
-}
 
 /* An out-of-scope verdict (PAM_IGNORE): LOG_DEBUG with debug, nothing with quiet, else LOG_INFO. */
 __attribute__((format(printf, 3, 4))) static int ignore(pam_handle_t *pamh, const struct opts *o, const char *fmt, ...)
@@ -176,7 +157,7 @@ static int parse_opts(pam_handle_t *pamh, int argc, const char **argv, struct op
 		} else {
 			char clean[128];
 
-			sanitize(a, clean, sizeof(clean));
+			(void)str_escape(a, ESCAPE_QUOTED, clean, sizeof(clean));
 			pam_syslog(pamh, LOG_ERR, "unknown option \"%s\" ignored", clean);
 		}
 #undef KEY
@@ -587,7 +568,8 @@ static void first_line(const char *buf, size_t len, char *out, size_t size)
 	memcpy(line, p, n);
 	line[n] = '\0';
 	p = strncmp(line, "subid-alloc: ", 13) == 0 ? line + 13 : line;
-	sanitize(p, out, size);
+	/* subid-alloc escaped its own line (ESCAPE_TEXT): keep its \\xNN, stop anything raw. */
+	(void)str_escape(p, ESCAPE_ESCAPED, out, size);
 }
 
 /* Whether login.defs has both files store the owner as the uid (shadow 4.20's SUB_UID_STORE_BY_UID
@@ -613,7 +595,7 @@ static int allocate(pam_handle_t *pamh, const struct opts *o, const char *user, 
 	struct run res;
 	struct result_line rl;
 
-	sanitize(user, user_clean, sizeof(user_clean));
+	(void)str_escape(user, ESCAPE_FIELD, user_clean, sizeof(user_clean));
 	exefd = open_helper(pamh, o->helper);
 	if (exefd < 0)
 		return PAM_SESSION_ERR;
@@ -751,7 +733,7 @@ PAM_SUBID_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc
 		pam_syslog(pamh, LOG_ERR, "no user name in the PAM handle");
 		return PAM_USER_UNKNOWN;
 	}
-	sanitize(user, user_clean, sizeof(user_clean));
+	(void)str_escape(user, ESCAPE_FIELD, user_clean, sizeof(user_clean));
 	r = lookup_uid(user, &uid);
 	if (r == -ENOENT) {
 		pam_syslog(pamh, LOG_ERR, "user=%s is not in the user database", user_clean);
@@ -777,7 +759,7 @@ PAM_SUBID_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc
 	if (strcmp(src, "files") != 0) {
 		char src_clean[128];
 
-		sanitize(src, src_clean, sizeof(src_clean));
+		(void)str_escape(src, ESCAPE_QUOTED, src_clean, sizeof(src_clean));
 		return ignore(pamh, &o, "user=%s uid=%u: " PATH_NSSWITCH " names the subid source '%s', not files: "
 			      "nothing to do", user_clean, uid, src_clean);
 	}

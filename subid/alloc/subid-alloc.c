@@ -28,6 +28,7 @@
 
 #include "alloc.h"
 #include "conf.h"
+#include "escape.h"
 #include "fdguard.h"
 #include "number.h"
 #include "paths.h"
@@ -39,7 +40,7 @@
 #define DEF_LOCK_TIMEOUT 15u
 #define MAX_LOCK_TIMEOUT 3600u
 
-/* The user, printable: for messages, syslog and the output line. */
+/* The user as given or found, raw: every output escapes it (str_escape) where it is written. */
 struct ctx {
 	char user[256];
 	long long uid; /* -1 until known */
@@ -56,51 +57,36 @@ static void usage(FILE *f)
 		"Exit status: 0 done, 1 refused or failed (one line on stderr), 2 usage error.\n");
 }
 
-/* Printable form of a user-controlled string: bytes outside 0x21..0x7e and '\' become \xNN, so
- * that the output stays one line of space-separated key=value fields. */
-static void sanitize(const char *s, char *buf, size_t size)
-{
-	size_t o = 0;
-
-	for (; s && *s && o + 1 < size; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c > 0x20 && c < 0x7f && c != '\\') {
-			buf[o++] = (char)c;
-		} else {
-			if (o + 5 >= size)
-				break;
-			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", c);
-		}
-	}
-	buf[o] = '\0';
-}
-
 __attribute__((noreturn, format(printf, 2, 3))) static void fail(const struct ctx *c, const char *fmt, ...)
 {
-	char msg[512];
+	char msg[512], text[ESCAPE_MAX(512)], user[ESCAPE_MAX(64)];
 	va_list ap;
 
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "subid-alloc: %s\n", msg);
+	/* The message quotes the user name and file content: escaped once, here, for each place. */
+	(void)str_escape(msg, ESCAPE_TEXT, text, sizeof(text));
+	fprintf(stderr, "subid-alloc: %s\n", text);
+	(void)str_escape(msg, ESCAPE_QUOTED, text, sizeof(text));
+	(void)str_escape(*c->user ? c->user : "?", ESCAPE_FIELD, user, sizeof(user));
 	if (c->uid >= 0)
-		syslog(LOG_ERR, "refused user=%s uid=%lld reason=\"%s\"", c->user, c->uid, msg);
+		syslog(LOG_ERR, "refused user=%s uid=%lld reason=\"%s\"", user, c->uid, text);
 	else
-		syslog(LOG_ERR, "refused user=%s reason=\"%s\"", *c->user ? c->user : "?", msg);
+		syslog(LOG_ERR, "refused user=%s reason=\"%s\"", user, text);
 	exit(EXIT_FAILURE);
 }
 
 __attribute__((noreturn, format(printf, 1, 2))) static void usage_error(const char *fmt, ...)
 {
+	char msg[512], text[ESCAPE_MAX(512)];
 	va_list ap;
 
-	(void)fputs("subid-alloc: ", stderr);
 	va_start(ap, fmt);
-	(void)vfprintf(stderr, fmt, ap);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	(void)fputc('\n', stderr);
+	(void)str_escape(msg, ESCAPE_TEXT, text, sizeof(text)); /* it quotes argv */
+	fprintf(stderr, "subid-alloc: %s\n", text);
 	usage(stderr);
 	exit(EXIT_USAGE);
 }
@@ -234,7 +220,7 @@ int main(int argc, char **argv)
 	struct alloc_error err = { 0 };
 	_cleanup_free_ char *defs = NULL, *nss = NULL;
 	size_t defs_len, nss_len, len;
-	char src[64], login[256], msg[512];
+	char src[64], login[256], msg[512], user_f[ESCAPE_MAX(64)];
 	struct idrange ur, gr;
 	const char *new;
 	struct passwd *pw;
@@ -286,7 +272,7 @@ int main(int argc, char **argv)
 		usage_error("no user given");
 	if (optind + 1 != argc)
 		usage_error("one user only ('%s' is extra)", argv[optind + 1]);
-	sanitize(argv[optind], c.user, sizeof(c.user));
+	(void)snprintf(c.user, sizeof(c.user), "%s", argv[optind]);
 
 	/* Only root may take /etc's locks and rewrite /etc; a prefix is the tests' own tree. */
 	if (!*root && geteuid() != 0)
@@ -301,7 +287,7 @@ int main(int argc, char **argv)
 	if (len >= sizeof(login))
 		fail(&c, "the user name is too long");
 	memcpy(login, pw->pw_name, len + 1);
-	sanitize(login, c.user, sizeof(c.user));
+	memcpy(c.user, login, len + 1);
 	c.uid = pw->pw_uid;
 
 	/* shadow's own tools refuse to write the files when another source decides the ranges. */
@@ -311,8 +297,7 @@ int main(int argc, char **argv)
 		if (r < 0)
 			fail(&c, "%s/etc/nsswitch.conf: the subid: source name is too long", root);
 		if (r > 0 && strcmp(src, "files") != 0) {
-			sanitize(src, msg, 64);
-			fail(&c, "%s (subid: %s in %s/etc/nsswitch.conf)", alloc_reason_str(ALLOC_E_NSS), msg, root);
+			fail(&c, "%s (subid: %s in %s/etc/nsswitch.conf)", alloc_reason_str(ALLOC_E_NSS), src, root);
 		}
 	}
 
@@ -360,13 +345,14 @@ int main(int argc, char **argv)
 	ur = res.uid_range;
 	gr = res.gid_range;
 	new = !res.had_uid && !res.had_gid ? "uid,gid" : !res.had_uid ? "uid" : !res.had_gid ? "gid" : "none";
+	(void)str_escape(c.user, ESCAPE_FIELD, user_f, sizeof(user_f));
 	if (res.had_uid && res.had_gid)
 		syslog(LOG_INFO, "unchanged user=%s uid=%u subuid=%u:%u subgid=%u:%u: it already has both ranges",
-		       c.user, req.uid, ur.start, ur.count, gr.start, gr.count);
+		       user_f, req.uid, ur.start, ur.count, gr.start, gr.count);
 	else
-		syslog(LOG_NOTICE, "allocated user=%s uid=%u subuid=%u:%u subgid=%u:%u new=%s%s%s", c.user,
+		syslog(LOG_NOTICE, "allocated user=%s uid=%u subuid=%u:%u subgid=%u:%u new=%s%s%s", user_f,
 		       req.uid, ur.start, ur.count, gr.start, gr.count, new, *root ? " root=" : "", root);
-	printf("user=%s uid=%u subuid=%u:%u subgid=%u:%u new=%s\n", c.user, req.uid, ur.start, ur.count, gr.start,
+	printf("user=%s uid=%u subuid=%u:%u subgid=%u:%u new=%s\n", user_f, req.uid, ur.start, ur.count, gr.start,
 	       gr.count, new);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		fail(&c, "cannot write the result to stdout: %s", strerror(errno));

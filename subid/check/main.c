@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "escape.h"
 #include "idmap.h"
 #include "number.h"
 #include "paths.h"
@@ -101,6 +102,16 @@ static void print_json(const struct check_ctx *c, bool quiet, int status)
 	       count[1], count[2], count[3], status);
 }
 
+/* s for the terminal: a file name from the rootfs, a name from NSS or argv may hold ESC, CR or a
+ * C1 byte that would forge a PASS line or retitle the window (issue 9). "" when out of memory. */
+static void put_text(const char *s, const char *set)
+{
+	_cleanup_free_ char *e = NULL;
+
+	if (str_escape_alloc(s ? s : "", set, &e) == 0)
+		(void)fputs(e, stdout);
+}
+
 static void print_human(const struct check_ctx *c, bool quiet)
 {
 	static const char *const label[] = { "PASS", "WARN", "FAIL", "SKIP" };
@@ -110,9 +121,13 @@ static void print_human(const struct check_ctx *c, bool quiet)
 	bool tty = isatty(STDOUT_FILENO) && !(nocolor && *nocolor) && !(term && strcmp(term, "dumb") == 0);
 	const char *area = NULL;
 
-	if (!quiet)
-		printf("subid-check: user %s (uid %lld)%s%s\n", c->user ? c->user : "?",
-		       c->user_known ? (long long)c->uid : -1LL, *c->sysroot ? ", sysroot " : "", c->sysroot);
+	if (!quiet) {
+		(void)fputs("subid-check: user ", stdout);
+		put_text(c->user ? c->user : "?", ESCAPE_TEXT);
+		printf(" (uid %lld)%s", c->user_known ? (long long)c->uid : -1LL, *c->sysroot ? ", sysroot " : "");
+		put_text(c->sysroot, ESCAPE_TEXT);
+		(void)putchar('\n');
+	}
 	for (size_t i = 0; i < c->n_results; i++) {
 		const struct check_result *r = &c->results[i];
 
@@ -122,13 +137,22 @@ static void print_human(const struct check_ctx *c, bool quiet)
 			area = r->area;
 			printf("\n%s\n", area);
 		}
-		printf("  %s%s%s %s: %s\n", tty ? colour[r->verdict] : "", label[r->verdict], tty ? "\033[0m" : "",
-		       r->id, r->observed ? r->observed : "");
+		printf("  %s%s%s %s: ", tty ? colour[r->verdict] : "", label[r->verdict], tty ? "\033[0m" : "", r->id);
+		put_text(r->observed, ESCAPE_TEXT);
+		(void)putchar('\n');
 		if (r->verdict == VERDICT_WARN || r->verdict == VERDICT_FAIL) {
-			if (r->expected && *r->expected)
-				printf("       expected: %s\n", r->expected);
-			if (r->fix)
-				printf("       fix: %s\n", r->fix);
+			if (r->expected && *r->expected) {
+				(void)fputs("       expected: ", stdout);
+				put_text(r->expected, ESCAPE_TEXT);
+				(void)putchar('\n');
+			}
+			if (r->fix) {
+				/* A command to copy: its shell quoting ('\'') must survive; control and
+				 * high bytes are still escaped. */
+				(void)fputs("       fix: ", stdout);
+				put_text(r->fix, ESCAPE_COMMAND);
+				(void)putchar('\n');
+			}
 		}
 	}
 }
