@@ -11,8 +11,10 @@
  *  - syntax: newidmap skips a malformed line (it never grants from it), so those are warnings;
  *    shadow 4.19 and later reject a whole file whose last line has no newline (shadow #1581).
  *  - entries, count, own_id, bounds: the ranges that match the user by login name or by numeric
- *    uid (subfile_owner_matches: the helpers' own rule), or, with an NSS subid source, the ranges
- *    that source lists through libsubid.
+ *    uid (subfile_owner_matches: the helpers' own rule), or by another login name of the same uid
+ *    (an alias: shadow's find_range() second pass, which the helpers follow), or, with an NSS
+ *    subid source, the ranges that source lists through libsubid. Aliases come from the account
+ *    list already read (getpwent(), or the sysroot's passwd): no lookup per line.
  *  - overlap_users: two owners sharing ids can enter each other's containers' files.
  *  - overlap_accounts: a real account's uid inside the range is reachable from the container.
  *  - nsswitch: newidmap refuses an untrusted nsswitch.conf and an NSS source whose plugin does
@@ -60,7 +62,7 @@ struct entry {
 	size_t len;
 	unsigned long lineno;
 	uint32_t start, count;
-	bool mine, by_name;
+	bool mine, by_name, by_alias;
 };
 
 struct account {
@@ -338,6 +340,36 @@ static void read_accounts(struct state *s, struct kind *k, bool group)
 				continue;
 			if (!push_account(k, &cap, name, id))
 				return;
+		}
+	}
+}
+
+/* shadow's second pass (find_range() in lib/subordinateio.c) also grants an entry whose owner is
+ * another login name of the user's uid: mark those as the user's. The names come from the
+ * passwd account list (k[0].acc), so a file of any size costs one comparison per entry and alias,
+ * and nothing when the uid has one name (the usual case). */
+static void mark_aliases(struct state *s)
+{
+	const struct kind *pk = &s->k[0];
+	size_t n_alias = 0;
+
+	for (size_t a = 0; a < pk->n_acc; a++)
+		n_alias += pk->acc[a].id == s->c->uid && strcmp(pk->acc[a].name, s->c->user) != 0;
+	if (n_alias == 0)
+		return;
+	for (int i = 0; i < 2; i++) {
+		struct kind *k = &s->k[i];
+
+		for (size_t j = 0; j < k->n_e; j++) {
+			struct entry *e = &k->e[j];
+
+			for (size_t a = 0; a < pk->n_acc && !e->mine; a++) {
+				const struct account *acc = &pk->acc[a];
+
+				if (acc->id == s->c->uid && strlen(acc->name) == e->owner_len &&
+				    memcmp(acc->name, e->owner, e->owner_len) == 0)
+					e->mine = e->by_alias = true;
+			}
 		}
 	}
 }
@@ -919,9 +951,10 @@ static void describe_ranges(struct text *t, const struct state *s, const struct 
 		for (size_t i = 0; i < k->n_e && shown < LISTED; i++) {
 			if (!k->e[i].mine)
 				continue;
-			tprintf(t, "%sline %lu: %u-%llu (%u ids, by %s)", shown ? ", " : "", k->e[i].lineno, k->e[i].start,
+			tprintf(t, "%sline %lu: %u-%llu (%u ids, by %s%.*s)", shown ? ", " : "", k->e[i].lineno, k->e[i].start,
 				(unsigned long long)k->e[i].start + k->e[i].count - 1, k->e[i].count,
-				k->e[i].by_name ? "name" : "uid");
+				k->e[i].by_name ? "name" : k->e[i].by_alias ? "alias " : "uid",
+				k->e[i].by_alias ? (int)(k->e[i].owner_len > 64 ? 64 : k->e[i].owner_len) : 0, k->e[i].owner);
 			shown++;
 		}
 	}
@@ -957,8 +990,8 @@ static void check_entries(struct state *s, struct kind *k, unsigned missing)
 	_cleanup_free_ char *o = NULL, *f = NULL;
 	char expected[256];
 
-	snprintf(expected, sizeof(expected), "at least one range for %s (by name or by uid %u)", s->c->user,
-		 (unsigned)s->c->uid);
+	snprintf(expected, sizeof(expected), "at least one range for %s (by name, by uid %u or by another name of that uid)",
+		 s->c->user, (unsigned)s->c->uid);
 	if (s->src_state == SRC_NSS_BAD || s->src_state == SRC_NSS_SYSROOT) {
 		emit(s, k, "entries", VERDICT_SKIP, NULL, NULL,
 		     "the subid source '%s' decides which ranges %s has, and it cannot be queried here (see subids.nsswitch)",
@@ -1317,6 +1350,7 @@ void check_area_subids(struct check_ctx *c)
 		read_subfile(&s, &s.k[i]);
 		read_accounts(&s, &s.k[i], i == 1);
 	}
+	mark_aliases(&s);
 	read_nss(&s);
 	for (int i = 0; i < 2; i++) {
 		struct kind *k = &s.k[i];

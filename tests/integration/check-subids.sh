@@ -209,6 +209,20 @@ base
 put etc/subuid $'1000:100000:65536\nbob:165536:65536\n'
 chk --user alice
 expect "line by uid" subids.subuid.entries pass "" "line 1: 100000-165535 (65536 ids, by uid)"
+# An alias (another passwd name of uid 1000, listed first): shadow's find_range() grants its
+# lines on its second pass, and so do the helpers; it is alice's range, not another user's.
+base
+put etc/passwd "alias1000:x:1000:1000::/home/alice:/bin/sh
+$(cat "$R/etc/passwd")"
+put etc/subuid $'alias1000:100000:65536\nbob:165536:65536\n'
+chk --user alice
+expect "line by alias" subids.subuid.entries pass "" "line 1: 100000-165535 (65536 ids, by alias alias1000)"
+expect "line by alias" subids.subuid.overlap_users pass
+expect "line by alias" subids.subuid.count pass "" "65536 uid ids"
+# A name of another uid is still another user's.
+put etc/subuid $'bob:100000:65536\n'
+chk --user alice
+expect "another uid's name" subids.subuid.entries fail
 
 # ------------------------------------------------------------------------------------------------
 # subids.*.file
