@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 enum verdict {
@@ -72,6 +73,9 @@ int check_read_sysctl(const struct check_ctx *c, const char *abspath, long long 
  * number is the run of digits there; the byte after it is the caller's to judge. Returns 0 and
  * advances *p past the number, or -EINVAL/-ERANGE with *p and *ret untouched. */
 int check_next_u32(const char **p, uint32_t *ret);
+
+/* s as a JSON string (quoted, escaped), or null for NULL. */
+void check_json_str(FILE *f, const char *s);
 
 /* The areas, run in this order. Each emits its own results and never exits. */
 void check_area_kernel(struct check_ctx *c);    /* kernel.*  : userns, sysctls, AppArmor, NoNewPrivs, bounding set */

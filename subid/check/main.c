@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "conf.h"
 #include "escape.h"
+#include "explain.h"
 #include "idmap.h"
 #include "number.h"
 #include "paths.h"
@@ -22,6 +24,8 @@
 #define EXIT_WARNED 2
 #define EXIT_CANNOT 3
 
+#define EXPLAIN_MAX (1u << 20) /* --explain -: a pasted log, not a whole journal */
+
 static const char *const verdict_name[] = { "pass", "warn", "fail", "skip" };
 
 static void usage(FILE *f)
@@ -29,11 +33,12 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: subid-check [--user NAME] [--min-count N] [--no-probe] [--sysroot DIR] [--json] [--quiet]\n"
 		"       subid-check rootfs PATH [--map INNER:OUTER:COUNT]... [--user NAME] [--json] [--quiet]\n"
+		"       subid-check --explain TEXT|- [--user NAME] [--no-probe] [--sysroot DIR] [--json] [--quiet]\n"
 		"Checks why rootless containers may fail for a user on this host and prints the fixes.\n"
 		"Exit status: 0 all passed, 1 a check failed, 2 warnings only, 3 the checks could not run.\n");
 }
 
-static void json_str(FILE *f, const char *s)
+void check_json_str(FILE *f, const char *s)
 {
 	if (!s) {
 		(void)fputs("null", f);
@@ -71,13 +76,13 @@ static int exit_status(const struct check_ctx *c)
 	return warned ? EXIT_WARNED : EXIT_PASS;
 }
 
-static void print_json(const struct check_ctx *c, bool quiet, int status)
+static void print_json(const struct check_ctx *c, bool quiet, int status, const struct explain *ex)
 {
 	size_t count[4] = { 0 };
 	bool first = true;
 
 	printf("{\"schema\":1,\"user\":");
-	json_str(stdout, c->user);
+	check_json_str(stdout, c->user);
 	printf(",\"uid\":%lld,\"checks\":[", c->user_known ? (long long)c->uid : -1LL);
 	for (size_t i = 0; i < c->n_results; i++) {
 		const struct check_result *r = &c->results[i];
@@ -87,18 +92,21 @@ static void print_json(const struct check_ctx *c, bool quiet, int status)
 			continue;
 		printf("%s\n{\"id\":", first ? "" : ",");
 		first = false;
-		json_str(stdout, r->id);
+		check_json_str(stdout, r->id);
 		printf(",\"area\":");
-		json_str(stdout, r->area);
+		check_json_str(stdout, r->area);
 		printf(",\"verdict\":\"%s\",\"observed\":", verdict_name[r->verdict]);
-		json_str(stdout, r->observed);
+		check_json_str(stdout, r->observed);
 		printf(",\"expected\":");
-		json_str(stdout, r->expected);
+		check_json_str(stdout, r->expected);
 		printf(",\"fix\":");
-		json_str(stdout, r->fix);
+		check_json_str(stdout, r->fix);
 		printf("}");
 	}
-	printf("],\n\"summary\":{\"pass\":%zu,\"warn\":%zu,\"fail\":%zu,\"skip\":%zu},\"exit\":%d}\n", count[0],
+	printf("],\n");
+	if (ex)
+		explain_print_json(ex, stdout);
+	printf("\"summary\":{\"pass\":%zu,\"warn\":%zu,\"fail\":%zu,\"skip\":%zu},\"exit\":%d}\n", count[0],
 	       count[1], count[2], count[3], status);
 }
 
@@ -250,7 +258,7 @@ static int parse_map(const char *arg, struct idmap_extent *e)
 int main(int argc, char **argv)
 {
 	enum { OPT_USER = 256, OPT_MIN_COUNT, OPT_NO_PROBE, OPT_SYSROOT, OPT_JSON, OPT_QUIET, OPT_MAP, OPT_HELP,
-	       OPT_VERSION };
+	       OPT_VERSION, OPT_EXPLAIN };
 	static const struct option opts[] = {
 		{ "user", required_argument, NULL, OPT_USER },
 		{ "min-count", required_argument, NULL, OPT_MIN_COUNT },
@@ -261,12 +269,15 @@ int main(int argc, char **argv)
 		{ "map", required_argument, NULL, OPT_MAP },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "explain", required_argument, NULL, OPT_EXPLAIN },
 		{ 0 },
 	};
 	struct check_ctx c = { .sysroot = "", .probe = true, .min_count = 65536 };
 	struct idmap_extent map[IDMAP_MAX_EXTENTS];
 	size_t n_map = 0;
-	const char *user = NULL, *rootfs = NULL;
+	const char *user = NULL, *rootfs = NULL, *explain_arg = NULL;
+	_cleanup_free_ char *explain_buf = NULL;
+	struct explain *ex = NULL;
 	bool json = false, quiet = false;
 	int opt, status;
 	uint32_t v;
@@ -301,11 +312,12 @@ int main(int argc, char **argv)
 		case 'h':
 		case OPT_HELP: usage(stdout); return EXIT_PASS;
 		case OPT_VERSION: printf("subid-check (newidmap) %s\n", PACKAGE_VERSION); return EXIT_PASS;
+		case OPT_EXPLAIN: explain_arg = optarg; break;
 		default: usage(stderr); return EXIT_CANNOT;
 		}
 	}
 	if (optind < argc && strcmp(argv[optind], "rootfs") == 0) {
-		if (optind + 2 != argc) {
+		if (optind + 2 != argc || explain_arg) {
 			usage(stderr);
 			return EXIT_CANNOT;
 		}
@@ -342,21 +354,65 @@ int main(int argc, char **argv)
 	if (user && c.live && getuid() != 0 && c.uid != getuid())
 		c.probe = false; /* only root can run the probe as someone else; the area says so */
 
+	if (explain_arg) {
+		size_t len;
+		int r;
+
+		if (strcmp(explain_arg, "-") == 0) {
+			r = conf_read_fd(STDIN_FILENO, EXPLAIN_MAX, &explain_buf, &len);
+			if (r < 0) {
+				fprintf(stderr, "subid-check: cannot read the text to explain from standard input: %s\n",
+					r == -EFBIG ? "longer than 1 MiB" : strerror(-r));
+				return EXIT_CANNOT;
+			}
+			explain_arg = explain_buf;
+		} else {
+			len = strlen(explain_arg);
+		}
+		r = explain_new(explain_arg, len, &ex);
+		if (r < 0) {
+			fprintf(stderr, "subid-check: cannot match the text against the known messages: %s\n", strerror(-r));
+			return EXIT_CANNOT;
+		}
+		if (explain_n_matched(ex) == 0) {
+			/* An unknown message: the whole report is the best answer there is. */
+		} else if (!explain_wants_area(ex, "probe")) {
+			c.probe = false;
+		}
+	}
+
 	if (rootfs) {
 		check_rootfs(&c, rootfs, n_map ? map : NULL, n_map);
 	} else {
-		check_area_kernel(&c);
-		check_area_helpers(&c);
-		check_area_subids(&c);
-		check_area_probe(&c);
-		check_area_container(&c);
+		/* With --explain, only the areas the matched messages name (their cheap checks all run
+		 * and are filtered below; the probe runs only when named). */
+		bool all = !ex || explain_n_matched(ex) == 0;
+
+		if (all || explain_wants_area(ex, "kernel"))
+			check_area_kernel(&c);
+		if (all || explain_wants_area(ex, "helpers"))
+			check_area_helpers(&c);
+		if (all || explain_wants_area(ex, "subids"))
+			check_area_subids(&c);
+		if (all || explain_wants_area(ex, "probe"))
+			check_area_probe(&c);
+		if (all || explain_wants_area(ex, "container"))
+			check_area_container(&c);
+		if (!all)
+			explain_filter(ex, &c);
 	}
 	status = exit_status(&c);
-	if (json)
-		print_json(&c, quiet, status);
-	else
+	if (json) {
+		print_json(&c, quiet, status, ex);
+	} else {
+		if (ex)
+			explain_print_head(ex);
 		print_human(&c, quiet);
+		if (ex)
+			explain_print_tail(ex, &c);
+	}
 	free_results(&c);
+	explain_free(ex);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "subid-check: cannot write the report\n");
 		return EXIT_CANNOT;
