@@ -12,6 +12,7 @@
  *   container.cgroup       /sys/fs/cgroup/cgroup.controllers, user@UID.service's      warn
  *   container.fuse         /dev/fuse, fuse-overlayfs in PATH, /proc/sys/kernel/osrelease warn
  *   container.network      slirp4netns or pasta in PATH                                warn
+ *   container.propagation  /proc/self/mountinfo: the mount on / has a shared: peer group warn
  * PATH is searched under the sysroot too (an image's binaries). Only two things need the live
  * system: /proc/1/environ, which only root may read (absence of it is not evidence), and the
  * kernel version, taken from uname(2) when /proc/sys/kernel/osrelease cannot be read live. Under
@@ -37,6 +38,7 @@
 
 struct mount_entry {
 	const char *root, *point, *opts, *fstype, *source;
+	bool shared; /* a "shared:N" optional field: mounts propagate to and from its peers */
 };
 
 struct mounts {
@@ -96,7 +98,9 @@ static int read_mounts(const struct check_ctx *c, struct mounts *m)
 			continue;
 		unescape(f[3]);
 		unescape(f[4]);
-		e = (struct mount_entry){ f[3], f[4], f[5], f[dash + 1], dash + 2 < nf ? f[dash + 2] : "" };
+		e = (struct mount_entry){ f[3], f[4], f[5], f[dash + 1], dash + 2 < nf ? f[dash + 2] : "", false };
+		for (size_t i = 6; i < dash; i++)
+			e.shared |= strncmp(f[i], "shared:", 7) == 0;
 		unescape((char *)e.source);
 		if (m->n == cap) {
 			size_t ncap = cap ? cap * 2 : 64;
@@ -504,6 +508,33 @@ static void check_network(struct check_ctx *c)
 			   "--network=host", c->path_env);
 }
 
+/* Rootless runtimes make their mount namespace a slave of the host's (rootlesskit
+ * --propagation=rslave, podman): that needs / to be shared, else mounts made on the host later
+ * (a USB disk, an NFS automount, a volume) never appear in running containers. systemd makes /
+ * shared at boot; a chroot, a container or "unshare -m" usually leaves it private. Podman warns
+ * '"/" is not a shared mount' at each start and rootlesskit refuses --propagation=rslave. The
+ * mount that counts is the last one on / (it covers the earlier ones). */
+static void check_propagation(struct check_ctx *c, const struct mounts *m)
+{
+	static const char exp[] = "/ is a shared mount (a shared: tag in /proc/self/mountinfo)";
+	const struct mount_entry *root = NULL;
+
+	for (size_t i = 0; i < m->n; i++)
+		if (strcmp(m->e[i].point, "/") == 0)
+			root = &m->e[i];
+	if (!root)
+		check_emit(c, "container.propagation", VERDICT_SKIP, exp, NULL, "nothing is mounted on / in /proc/self/mountinfo");
+	else if (root->shared)
+		check_emit(c, "container.propagation", VERDICT_PASS, exp, NULL, "/ (%s) is a shared mount", root->fstype);
+	else
+		check_emit(c, "container.propagation", VERDICT_WARN, exp,
+			   "mount --make-rshared / (systemd does this at boot; add it where this environment is set up, "
+			   "or run rootlesskit with --propagation=rprivate)",
+			   "/ (%s) is a private mount: mounts made on the host later do not reach rootless containers; "
+			   "podman warns \"/\" is not a shared mount and rootlesskit refuses --propagation=rslave",
+			   root->fstype);
+}
+
 void check_area_container(struct check_ctx *c)
 {
 	struct mounts m;
@@ -524,6 +555,12 @@ void check_area_container(struct check_ctx *c)
 			   strerror(-r));
 	else
 		check_sys_readonly(c, &m);
+	if (r < 0)
+		check_emit(c, "container.propagation", VERDICT_SKIP, "/ is a shared mount", NULL,
+			   "cannot read /proc/self/mountinfo%s: %s", *c->sysroot ? " under the sysroot" : "",
+			   strerror(-r));
+	else
+		check_propagation(c, &m);
 	if (r == 0)
 		mounts_free(&m);
 	check_cgroup(c);

@@ -121,6 +121,7 @@ fixture host
 sc --user alice
 expect_check "host" container.inside pass "" "no sign of a container"
 expect_check "host" container.proc_masked pass "" "no over-mounts under /proc (6 mounts read)"
+expect_check "host" container.propagation pass "" "/ (ext4) is a shared mount"
 expect_check "host" container.pid_sandbox pass "" "not inside a container (the initial PID namespace)"
 expect_check "host" container.sys_readonly pass "" "/sys is mounted read-write"
 expect_check "host" container.cgroup pass "" "cgroup v2; user@1000.service delegates 'cpu memory pids'"
@@ -139,6 +140,7 @@ expect_check "docker" container.inside pass "" "inside a container: /.dockerenv 
 expect_check "docker" container.proc_masked warn "docker run --security-opt systempaths=unconfined" \
 	"6 over-mounts under /proc: /proc/bus (proc /bus, ro), /proc/sysrq-trigger (proc /sysrq-trigger, ro), /proc/acpi (tmpfs, ro), /proc/kcore (devtmpfs /null)"
 expect_check "docker" container.proc_masked warn "procMount: Unmasked" "a nested runtime cannot mount a fresh procfs"
+expect_check "docker" container.propagation warn "mount --make-rshared /" "/ (overlay) is a private mount"
 expect_check "docker" container.pid_sandbox pass "" "the container has a PID namespace of its own ($PID_OWN)"
 expect_check "docker" container.sys_readonly warn "--privileged" "/sys is mounted read-only (sysfs sysfs, ro,"
 
@@ -301,5 +303,12 @@ mkdir -p "$T_DIR/emptybin"
 run env PATH="$T_DIR/emptybin" "$SC" --no-probe --json
 expect_check "live: PATH without slirp4netns or pasta" container.network warn "apt-get install slirp4netns" \
 	"neither slirp4netns nor pasta is in PATH ($T_DIR/emptybin)"
+
+# / private (as lib.sh's unshare --propagation private leaves it), then shared in a child mount
+# namespace of ours: podman's '"/" is not a shared mount' state and its fix.
+run unshare -m --propagation unchanged sh -c 'mount --make-private / && exec env PATH=/usr/bin:/bin "$0" --no-probe --json' "$SC"
+expect_check "live: / private" container.propagation warn "mount --make-rshared /" "is a private mount"
+run unshare -m --propagation unchanged sh -c 'mount --make-rshared / && exec env PATH=/usr/bin:/bin "$0" --no-probe --json' "$SC"
+expect_check "live: / made shared" container.propagation pass "" "is a shared mount"
 
 finish
