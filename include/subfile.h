@@ -98,4 +98,22 @@ int subfile_collect(const char *buf, size_t len, const char *name, uint32_t uid,
  * outputs untouched on error. */
 int subfile_collect_fd(int fd, const char *name, uint32_t uid, struct idrange **ret, size_t *ret_n);
 
+/* shadow's second pass (find_range() in lib/subordinateio.c): when no entry of the caller's name
+ * holds an id, shadow also grants an entry whose owner is the caller's uid or another login name
+ * that getpwnam() resolves to that uid (an alias), and asks getpwnam() only about entries that
+ * already hold a requested id. is_caller(owner, userdata) is that question (NUL-terminated owner);
+ * the library does no lookup of its own. */
+typedef bool (*subfile_owner_fn)(const char *owner, void *userdata);
+
+/* Read fd (from its offset to EOF) through the fixed SUBFILE_SCAN_BUF buffer and append to
+ * *ranges (*n ranges, realloc()ed; may start NULL/0) every valid entry that overlaps one of the
+ * n_want ranges want (which must not overlap each other; they are the requests not already
+ * covered) and whose owner is neither name nor uid (subfile_collect_fd() has those) nor all
+ * digits (a numeric owner is only the caller when it is the caller's uid), for which is_caller()
+ * says yes. is_caller() is asked once per run of equal owners. want is sorted in place. Lines
+ * longer than the buffer are skipped. Memory: the buffer and the ranges appended. Returns 0 or
+ * -errno (read, ENOMEM); on error *ranges and *n are as before (the array may have moved). */
+int subfile_collect_alias_fd(int fd, const char *name, uint32_t uid, struct idrange *want, size_t n_want,
+			     subfile_owner_fn is_caller, void *userdata, struct idrange **ranges, size_t *n);
+
 #endif

@@ -17,6 +17,9 @@
 #include "number.h"
 #include "subfile.h"
 
+/* Longer owners are never login names (LOGIN_NAME_MAX is 256 on Linux, NUL included). */
+#define LOGIN_OWNER_MAX 255
+
 void subfile_iter_init(struct subfile_iter *it, const char *buf, size_t len)
 {
 	it->pos = buf;
@@ -384,4 +387,140 @@ int subfile_collect_fd(int fd, const char *name, uint32_t uid, struct idrange **
 	*ret = col.v;
 	*ret_n = col.n;
 	return 0;
+}
+
+static int cmp_idrange_start(const void *a, const void *b)
+{
+	const struct idrange *x = a, *y = b;
+
+	return (x->start > y->start) - (x->start < y->start);
+}
+
+/* Whether [start, start+count) overlaps one of the sorted, disjoint ranges of want. */
+static bool overlaps_sorted(const struct idrange *want, size_t n, uint64_t start, uint64_t count)
+{
+	size_t lo = 0, hi = n;
+
+	/* The first range that ends after start: the only candidate not wholly before it. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if ((uint64_t)want[mid].start + want[mid].count <= start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && want[lo].start < start + count;
+}
+
+struct alias_pass {
+	const char *name;
+	size_t name_len;
+	uint32_t uid;
+	const struct idrange *want;
+	size_t n_want;
+	subfile_owner_fn is_caller;
+	void *userdata;
+	struct idrange **v;
+	size_t *n, cap;
+	char last[LOGIN_OWNER_MAX + 1]; /* the last owner asked about, and the answer */
+	bool last_valid, last_yes;
+};
+
+static int alias_line(struct alias_pass *ap, const char *text, size_t len)
+{
+	struct subfile_line line;
+	bool digits = true, yes;
+
+	subfile_parse_line(text, len, 0, &line);
+	if (line.kind != SUBFILE_ENTRY || !overlaps_sorted(ap->want, ap->n_want, line.start, line.count))
+		return 0;
+	if (owner_matches(line.owner, line.owner_len, ap->name, ap->name_len, ap->uid))
+		return 0; /* the first pass has it */
+	for (size_t i = 0; i < line.owner_len && digits; i++)
+		digits = line.owner[i] >= '0' && line.owner[i] <= '9';
+	/* A numeric owner other than the uid is another user (shadow 4.13 compares the uid as a
+	 * string); a name longer than any login name cannot resolve. */
+	if (digits || line.owner_len > LOGIN_OWNER_MAX)
+		return 0;
+	if (ap->last_valid && strlen(ap->last) == line.owner_len && memcmp(ap->last, line.owner, line.owner_len) == 0) {
+		yes = ap->last_yes;
+	} else {
+		memcpy(ap->last, line.owner, line.owner_len);
+		ap->last[line.owner_len] = '\0';
+		yes = ap->is_caller(ap->last, ap->userdata);
+		ap->last_valid = true;
+		ap->last_yes = yes;
+	}
+	if (!yes)
+		return 0;
+	if (*ap->n == ap->cap) {
+		size_t ncap = ap->cap ? ap->cap * 2 : 8;
+		struct idrange *nv = reallocarray(*ap->v, ncap, sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		*ap->v = nv;
+		ap->cap = ncap;
+	}
+	(*ap->v)[(*ap->n)++] = (struct idrange){ line.start, line.count };
+	return 0;
+}
+
+int subfile_collect_alias_fd(int fd, const char *name, uint32_t uid, struct idrange *want, size_t n_want,
+			     subfile_owner_fn is_caller, void *userdata, struct idrange **ranges, size_t *n)
+{
+	struct alias_pass ap = { .name = name, .name_len = name ? strlen(name) : 0, .uid = uid, .want = want,
+				 .n_want = n_want, .is_caller = is_caller, .userdata = userdata, .v = ranges,
+				 .n = n, .cap = *n };
+	size_t n0 = *n, have = 0;
+	bool skipping = false;
+	char *buf;
+	int r = 0;
+
+	if (n_want == 0)
+		return 0;
+	if (n_want > 1)
+		qsort(want, n_want, sizeof(*want), cmp_idrange_start);
+	buf = malloc(SUBFILE_SCAN_BUF);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t got = read(fd, buf + have, SUBFILE_SCAN_BUF - have);
+		char *p, *end, *nl;
+
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			break;
+		}
+		end = buf + have + got;
+		p = buf;
+		if (got == 0) {
+			if (have > 0 && !skipping)
+				r = alias_line(&ap, buf, have); /* the last line, without a newline */
+			break;
+		}
+		while (r == 0 && (nl = memchr(p, '\n', (size_t)(end - p)))) {
+			if (!skipping)
+				r = alias_line(&ap, p, (size_t)(nl - p));
+			skipping = false;
+			p = nl + 1;
+		}
+		if (r < 0)
+			break;
+		have = (size_t)(end - p);
+		if (have == SUBFILE_SCAN_BUF) {
+			/* A line longer than the buffer: no entry of any owner is that long. */
+			skipping = true;
+			have = 0;
+		} else {
+			memmove(buf, p, have);
+		}
+	}
+	free(buf);
+	if (r < 0)
+		*n = n0;
+	return r;
 }

@@ -197,6 +197,126 @@ START_TEST(test_read_error)
 }
 END_TEST
 
+/* ---- subfile_collect_alias_fd(): shadow's second pass ----------------------------------------- */
+
+/* The mock getpwnam(): "alias1" and "alias2" are other names of uid 1000; every owner asked is
+ * recorded, to check that only owners of lines holding a requested id are ever looked up. */
+struct asked {
+	char names[64][64];
+	size_t n;
+};
+
+static bool mock_is_caller(const char *owner, void *userdata)
+{
+	struct asked *a = userdata;
+
+	if (a->n < 64)
+		snprintf(a->names[a->n++], sizeof(a->names[0]), "%s", owner);
+	return strcmp(owner, "alias1") == 0 || strcmp(owner, "alias2") == 0;
+}
+
+static int alias_run(const struct text *t, struct idrange *want, size_t n_want, struct asked *a,
+		     struct idrange **r, size_t *n)
+{
+	int fd = memfd_create("subuid", MFD_CLOEXEC), ret;
+
+	ck_assert_int_ge(fd, 0);
+	if (t->len)
+		ck_assert_int_eq(write(fd, t->p, t->len), (ssize_t)t->len);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+	ret = subfile_collect_alias_fd(fd, "alice", 1000, want, n_want, mock_is_caller, a, r, n);
+	close(fd);
+	return ret;
+}
+
+START_TEST(test_alias_pass)
+{
+	struct text t = { 0 };
+	struct asked a = { 0 };
+	/* Two requests, given unsorted: 300000-300099 and 100000-100009. */
+	struct idrange want[2] = { { 300000, 100 }, { 100000, 10 } };
+	struct idrange *r = malloc(sizeof(*r));
+	size_t n = 1;
+
+	ck_assert_ptr_nonnull(r);
+	r[0] = (struct idrange){ 7, 7 }; /* kept: the call appends */
+	addf(&t, "alias1:100005:100\n"      /* overlaps the second request: asked, granted */
+		 "alias1:100100:5\n"        /* holds no requested id: never asked */
+		 "bob:100000:65536\n"       /* asked, not the caller */
+		 "alice:100000:10\n"        /* the first pass's: not asked, not appended */
+		 "1000:300000:1\n"          /* the uid: the first pass's */
+		 "1001:300000:100\n"        /* another uid: never asked */
+		 "01000:300000:100\n"       /* not the uid's spelling (shadow 4.13 compares strings) */
+		 "alias2:299990:11\n"       /* ends at the request's first id */
+		 "alias2:300099:1\n"        /* the same owner again: the answer is reused */
+		 "alias2:300100:1\n"        /* just past the request */
+		 "#alias1:300000:5\n"       /* a comment */
+		 "alias1:300000:0\n"        /* malformed (count 0) */
+		 "carol:299999:1\n");       /* touches nothing */
+	pad_to(&t, BUF - 9);             /* the next line straddles the buffer edge */
+	addf(&t, "alias1:300050:2\n");
+	for (size_t i = 0; i < BUF + 10; i++) /* a line longer than the buffer */
+		add(&t, "x", 1);
+	addf(&t, "\nalias2:300010:3"); /* the last line, without a newline */
+	ck_assert_int_eq(alias_run(&t, want, 2, &a, &r, &n), 0);
+	ck_assert_uint_eq(n, 6);
+	ck_assert_uint_eq(r[0].start, 7);
+	ck_assert_uint_eq(r[1].start, 100005);
+	ck_assert_uint_eq(r[2].start, 299990);
+	ck_assert_uint_eq(r[3].start, 300099);
+	ck_assert_uint_eq(r[4].start, 300050);
+	ck_assert_uint_eq(r[5].start, 300010);
+	ck_assert_uint_eq(r[5].count, 3);
+	/* want came back sorted. */
+	ck_assert_uint_eq(want[0].start, 100000);
+	/* Asked: alias1, bob, alias2 (once for its two lines in a row), alias1, alias2; never a
+	 * numeric owner, the caller's own lines, or a line outside the requests. */
+	ck_assert_uint_eq(a.n, 5);
+	ck_assert_str_eq(a.names[0], "alias1");
+	ck_assert_str_eq(a.names[1], "bob");
+	ck_assert_str_eq(a.names[2], "alias2");
+	ck_assert_str_eq(a.names[3], "alias1");
+	ck_assert_str_eq(a.names[4], "alias2");
+	free(r);
+	free(t.p);
+}
+END_TEST
+
+START_TEST(test_alias_nothing_wanted)
+{
+	struct text t = { 0 };
+	struct asked a = { 0 };
+	struct idrange *r = NULL;
+	size_t n = 0;
+
+	addf(&t, "alias1:1:100\n");
+	/* No request left uncovered: nothing is read, nobody is asked. */
+	ck_assert_int_eq(alias_run(&t, NULL, 0, &a, &r, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_uint_eq(a.n, 0);
+	/* An empty file. */
+	free(t.p);
+	t = (struct text){ 0 };
+	ck_assert_int_eq(alias_run(&t, &(struct idrange){ 1, 1 }, 1, &a, &r, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_ptr_null(r);
+}
+END_TEST
+
+START_TEST(test_alias_read_error)
+{
+	struct asked a = { 0 };
+	struct idrange *r = NULL, want = { 1, 1 };
+	size_t n = 3;
+	int fd = open("/", O_RDONLY | O_DIRECTORY);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(subfile_collect_alias_fd(fd, "alice", 1000, &want, 1, mock_is_caller, &a, &r, &n), -EISDIR);
+	ck_assert_uint_eq(n, 3);
+	close(fd);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("subfile_fd");
@@ -205,6 +325,9 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_fast_equals_full, 0, C__MAX);
 	tcase_add_test(tc, test_read_error);
+	tcase_add_test(tc, test_alias_pass);
+	tcase_add_test(tc, test_alias_nothing_wanted);
+	tcase_add_test(tc, test_alias_read_error);
 	suite_add_tcase(s, tc);
 	return s;
 }
