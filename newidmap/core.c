@@ -19,7 +19,9 @@
  *     map; then everything is dropped but CAP_AUDIT_WRITE (when permitted, for the audit record),
  *     and that goes too once the record is sent, before exit.
  *  7. newgidmap: if no gid range came from the sub-id source, setgroups is set to "deny" before
- *     the gid map is written (CVE-2018-7169). */
+ *     the gid map is written (CVE-2018-7169).
+ * run() is the list of phases (identify_caller ... drop_all); each enters its priv_phase, and
+ * priv.c asserts the capability state of each phase on the kernel's view. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -154,7 +156,7 @@ static void parse_target(const char *arg, struct target *t)
 	snprintf(t->label, sizeof(t->label), "%u", (unsigned)v);
 }
 
-static void open_target(struct target *t)
+static void open_target_dir(struct target *t)
 {
 	struct stat st;
 
@@ -424,157 +426,269 @@ static void write_setgroups_deny(const struct target *t)
 		die_errno(errno, "cannot write deny to setgroups of target %s", t->label);
 }
 
-/* The body of newidmap_main(), with its large frame (the extents, message buffers). Not inlined:
- * the stack limit must be fixed before this frame is touched. */
-static __attribute__((noinline)) int run(enum idmap_kind kind, int argc, char **argv)
-{
-	const char *map_name = kind == IDMAP_UID ? "uid_map" : "gid_map";
-	const char *kname = kind == IDMAP_UID ? "uid" : "gid";
-	cap_value_t cap = kind == IDMAP_UID ? CAP_SETUID : CAP_SETGID;
-	struct idmap_extent ext[IDMAP_MAX_EXTENTS];
-	struct idmap_error ierr;
-	struct target t;
-	struct source src = { .fd = -1 };
-	_cleanup_free_ struct idrange *ranges = NULL;
-	size_t n_ext = 0, n_ranges = 0, text_len, len;
-	bool any_from_source = false, maps_root = false;
+/* ---------------------------------------------------------------------------------------------
+ * The phases of a run. run() calls them in this order; each starts with priv_enter(), which
+ * asserts the capability state the phase allows (priv.h). Every refusal is a die*() inside one
+ * of them, so no phase after it runs. */
+
+struct request {
+	enum idmap_kind kind;
+	const char *map_name;      /* "uid_map" or "gid_map" */
+	const char *kname;         /* "uid" or "gid" */
+	cap_value_t cap;           /* CAP_SETUID or CAP_SETGID */
+	/* identify_caller() */
 	uid_t uid;
 	gid_t gid, pw_gid;
+	char user[256];
+	/* parse_request() */
+	struct target t;
+	struct idmap_extent ext[IDMAP_MAX_EXTENTS];
+	size_t n_ext;
+	bool maps_root;            /* some extent maps host id 0 */
+	/* read_grants() */
+	struct source src;
+	struct idrange *ranges;
+	size_t n_ranges;
+	/* validate() */
+	bool any_from_source;      /* some extent was granted by the sub-id source (not the self-map) */
+	char *text;                /* the map, formatted */
+	size_t text_len;
+};
+
+static const char *cap_str(cap_value_t cap)
+{
+	return cap == CAP_SETUID ? "cap_setuid" : "cap_setgid";
+}
+
+/* Phase 0: the privilege model, before argv is read. */
+static void check_privilege(struct request *rq)
+{
+	struct priv_error err;
+	int r = priv_init(rq->cap, &err);
+
+	if (r == 0)
+		return;
+	if (err.why == PRIV_SETUID)
+		die("refusing to run setuid or setgid: %s must be installed with the file capability %s and mode 0755 "
+		    "(setcap %s=ep %s)", log_ctx.prog, cap_str(rq->cap), cap_str(rq->cap), log_ctx.prog);
+	if (err.why == PRIV_EXTRA_CAP)
+		die("refusing to run with capability %s: %s must carry only %s (setcap %s=ep %s)", cap_to_name(err.cap),
+		    log_ctx.prog, cap_str(rq->cap), cap_str(rq->cap), log_ctx.prog);
+	die_errno(-r, "%s", err.what);
+}
+
+/* Phase 1: the caller, by real uid only (never $USER or getlogin()); looked up first so that
+ * every log line names it. pw_gid is copied: later NSS calls may reuse the static struct. */
+static void identify_caller(struct request *rq)
+{
 	struct passwd *pw;
-	char user[256], msg[512];
-	_cleanup_free_ char *text = NULL;
-	_cleanup_close_ int mapfd = -1;
-	long page;
-	ssize_t w;
+	size_t len;
+
+	priv_enter(PRIV_IDENTIFY);
+	pw = getpwuid(rq->uid);
+	if (!pw)
+		die("cannot determine your user name (uid %u is not in the user database)", (unsigned)rq->uid);
+	len = strlen(pw->pw_name);
+	if (len >= sizeof(rq->user))
+		die("your user name is too long");
+	memcpy(rq->user, pw->pw_name, len + 1);
+	rq->pw_gid = pw->pw_gid;
+	log_ctx.user = rq->user;
+}
+
+/* Phase 1, continued: the target and the extents from argv. */
+static void parse_request(struct request *rq, int argc, char **argv)
+{
+	struct idmap_error ierr;
+	char msg[512];
 	int r;
 
-	log_ctx.prog = kind == IDMAP_UID ? "newuidmap" : "newgidmap";
-	log_ctx.map = kname;
-	log_ctx.uid = uid = getuid();
-	gid = getgid();
-	priv_init(log_ctx.prog, cap);
-	/* Nothing below consults the environment; clear it so no library does either. */
-	(void)clearenv();
-
-	/* Not in shadow's grammar (a target is a pid or fd:N), so no runtime can mean anything else. */
-	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
-		printf("%s (newidmap) %s\n", log_ctx.prog, PACKAGE_VERSION);
-		(void)priv_clear();
-		return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-	}
-
-	/* The caller, by real uid only (never $USER or getlogin()); looked up first so that every
-	 * log line names it. pw_gid is copied: later NSS calls may reuse the static struct. */
-	pw = getpwuid(uid);
-	if (!pw)
-		die("cannot determine your user name (uid %u is not in the user database)", (unsigned)uid);
-	len = strlen(pw->pw_name);
-	if (len >= sizeof(user))
-		die("your user name is too long");
-	memcpy(user, pw->pw_name, len + 1);
-	pw_gid = pw->pw_gid;
-	log_ctx.user = user;
-
+	priv_enter(PRIV_IDENTIFY);
 	if (argc < 2)
 		die_usage("no target process given");
 	log_ctx.target = argv[1];
 	log_set_ranges(argc - 2, argv + 2);
-	parse_target(argv[1], &t);
-	close_other_fds(t.passed_fd);
+	parse_target(argv[1], &rq->t);
+	close_other_fds(rq->t.passed_fd);
 
-	r = idmap_parse_args((size_t)(argc - 2), argv + 2, ext, &n_ext, &ierr);
+	r = idmap_parse_args((size_t)(argc - 2), argv + 2, rq->ext, &rq->n_ext, &ierr);
 	if (r < 0) {
-		idmap_describe(&ierr, kname, argv + 2, ext, msg, sizeof(msg));
+		idmap_describe(&ierr, rq->kname, argv + 2, rq->ext, msg, sizeof(msg));
 		if (ierr.reason == IDMAP_E_NO_EXTENTS || ierr.reason == IDMAP_E_ARGC)
 			die_usage(msg);
 		die("%s", msg);
 	}
-	for (size_t i = 0; i < n_ext; i++)
-		maps_root |= ext[i].outer == 0;
+	for (size_t i = 0; i < rq->n_ext; i++)
+		rq->maps_root |= rq->ext[i].outer == 0;
+}
 
-	open_target(&t);
-	check_owner(&t, uid, gid, pw_gid);
-	check_target_state(&t, map_name);
+/* Phase 2: open /proc/PID once, check its owner and that its map can still be written. */
+static void open_target(struct request *rq)
+{
+	priv_enter(PRIV_TARGET);
+	open_target_dir(&rq->t);
+	check_owner(&rq->t, rq->uid, rq->gid, rq->pw_gid);
+	check_target_state(&rq->t, rq->map_name);
+}
 
-	caller_ranges(kind, user, uid, &ranges, &n_ranges, &src);
+/* Phase 3: the caller's ranges, from the files or the NSS subid source. */
+static void read_grants(struct request *rq)
+{
+	priv_enter(PRIV_GRANTS);
+	caller_ranges(rq->kind, rq->user, rq->uid, &rq->ranges, &rq->n_ranges, &rq->src);
+}
 
-	for (size_t i = 0; i < n_ext; i++) {
-		const struct idmap_extent *e = &ext[i];
+/* Phase 4: every extent against the grants, then the map text the kernel will get. */
+static void validate(struct request *rq, char **argv)
+{
+	struct idmap_error ierr;
+	char msg[512];
+	long page;
+
+	priv_enter(PRIV_VALIDATE);
+	for (size_t i = 0; i < rq->n_ext; i++) {
+		const struct idmap_extent *e = &rq->ext[i];
 		char bad[256];
 
 		/* A mapped host root is a path to host root: never for an unprivileged caller. */
-		if (e->outer == 0 && uid != 0)
+		if (e->outer == 0 && rq->uid != 0)
 			die("%s range %zu (%u %u %u) maps host %s 0: refused for a non-root caller, whatever %s says",
-			    kname, i + 1, e->inner, e->outer, e->count, kname, src.path ? src.path : "the sub-id source");
-		if (idrange_covers(ranges, n_ranges, e->outer, e->count)) {
-			any_from_source = true;
+			    rq->kname, i + 1, e->inner, e->outer, e->count, rq->kname,
+			    rq->src.path ? rq->src.path : "the sub-id source");
+		if (idrange_covers(rq->ranges, rq->n_ranges, e->outer, e->count)) {
+			rq->any_from_source = true;
 			continue;
 		}
 		/* The count-1 self-map needs no entry (newuidmap: the real uid; newgidmap: the real gid). */
-		if (e->count == 1 && e->outer == (kind == IDMAP_UID ? uid : gid))
+		if (e->count == 1 && e->outer == (rq->kind == IDMAP_UID ? rq->uid : rq->gid))
 			continue;
-		describe_bad_lines(&src, user, uid, bad, sizeof(bad));
-		if (strcmp(src.name, "files") == 0)
-			die("%s range %zu (%u %u %u): host %ss %u-%llu are not all in %s's ranges in %s%s", kname, i + 1,
-			    e->inner, e->outer, e->count, kname, e->outer, (unsigned long long)e->outer + e->count - 1,
-			    user, src.path, bad);
+		describe_bad_lines(&rq->src, rq->user, rq->uid, bad, sizeof(bad));
+		if (strcmp(rq->src.name, "files") == 0)
+			die("%s range %zu (%u %u %u): host %ss %u-%llu are not all in %s's ranges in %s%s", rq->kname, i + 1,
+			    e->inner, e->outer, e->count, rq->kname, e->outer, (unsigned long long)e->outer + e->count - 1,
+			    rq->user, rq->src.path, bad);
 		die("%s range %zu (%u %u %u): host %ss %u-%llu are not all in %s's ranges from subid source '%s'",
-		    kname, i + 1, e->inner, e->outer, e->count, kname, e->outer,
-		    (unsigned long long)e->outer + e->count - 1, user, src.name);
+		    rq->kname, i + 1, e->inner, e->outer, e->count, rq->kname, e->outer,
+		    (unsigned long long)e->outer + e->count - 1, rq->user, rq->src.name);
 	}
 
 	/* The kernel's limit is its PAGE_SIZE: 4096 on x86, 64 KiB on some arm64 and ppc64 kernels. */
 	page = sysconf(_SC_PAGESIZE);
 	if (page < 4096 || page > (1L << 20))
 		page = 4096;
-	text = malloc((size_t)page);
-	if (!text)
-		die_errno(ENOMEM, "cannot format the %s map", kname);
-	if (idmap_format(ext, n_ext, (size_t)page, text, &text_len, &ierr) < 0) {
-		idmap_describe(&ierr, kname, argv + 2, ext, msg, sizeof(msg));
+	rq->text = malloc((size_t)page);
+	if (!rq->text)
+		die_errno(ENOMEM, "cannot format the %s map", rq->kname);
+	if (idmap_format(rq->ext, rq->n_ext, (size_t)page, rq->text, &rq->text_len, &ierr) < 0) {
+		idmap_describe(&ierr, rq->kname, argv + 2, rq->ext, msg, sizeof(msg));
 		die("%s", msg);
 	}
-
-	if (kind == IDMAP_GID && !any_from_source)
-		write_setgroups_deny(&t);
 	/* CAP_SETFCAP: only a root caller mapping host uid 0 needs it (Linux >= 5.12). */
-	if (!(kind == IDMAP_UID && maps_root && uid == 0))
-		priv_forget_setfcap();
+	if (!(rq->kind == IDMAP_UID && rq->maps_root && rq->uid == 0)) {
+		int r = priv_forget_setfcap();
 
-	/* The one privileged step: the capability is effective from the open (the kernel checks the
-	 * opener's credentials) through the single write, and all capabilities go right after. */
-	{
-		cap_value_t eff[2] = { cap, CAP_SETFCAP };
-		int neff = kind == IDMAP_UID && maps_root && uid == 0 ? 2 : 1;
-		bool have = priv_have(cap);
-		int saved;
+		if (r < 0)
+			die_errno(-r, "cannot lower capabilities");
+	}
+}
 
-		if (have && (r = priv_set_effective(eff, neff)) < 0)
-			die_errno(-r, "cannot raise %s", cap == CAP_SETUID ? "cap_setuid" : "cap_setgid");
-		mapfd = open_in_proc(t.dirfd, map_name, O_WRONLY);
+/* Phase 5, the only code that holds an effective capability: from the open (the kernel checks
+ * the opener's credentials) through the single write. Everything but CAP_AUDIT_WRITE goes right
+ * after, before any refusal can be reported. newgidmap's setgroups "deny" comes first and needs
+ * no capability (the target is the caller's). */
+static void write_map(struct request *rq)
+{
+	bool setfcap = rq->kind == IDMAP_UID && rq->maps_root && rq->uid == 0;
+	bool have = priv_have(rq->cap);
+	_cleanup_close_ int mapfd = -1;
+	ssize_t w = -1;
+	int saved = 0, raise_err = 0, r;
+
+	if (rq->kind == IDMAP_GID && !rq->any_from_source)
+		write_setgroups_deny(&rq->t);
+
+	priv_enter(PRIV_WRITE);
+	if (have && (r = priv_raise_for_write(setfcap)) < 0) {
+		raise_err = -r;
+	} else {
+		mapfd = open_in_proc(rq->t.dirfd, rq->map_name, O_WRONLY);
 		saved = errno;
-		w = mapfd >= 0 ? write(mapfd, text, text_len) : -1;
-		if (mapfd >= 0)
+		if (mapfd >= 0) {
+			w = write(mapfd, rq->text, rq->text_len);
 			saved = errno;
-		priv_drop_privileged();
-		if (mapfd < 0) {
-			if (saved == ESRCH || saved == ENOENT || target_exited(&t))
-				die("target process %s has exited", t.label);
-			die_errno(saved, "open of %s failed", map_name);
-		}
-		if (w != (ssize_t)text_len) {
-			if (w < 0 && saved == EPERM && !have)
-				die("write to %s failed: Operation not permitted (%s does not hold %s: install it with "
-				    "setcap %s=ep)", map_name, log_ctx.prog, cap == CAP_SETUID ? "cap_setuid" : "cap_setgid",
-				    cap == CAP_SETUID ? "cap_setuid" : "cap_setgid");
-			if (w < 0)
-				die_errno(saved, "write to %s failed", map_name);
-			die("write to %s failed: short write", map_name);
 		}
 	}
+	r = priv_drop_after_write();
+	/* From here on the phase is PRIV_LOG: nothing can raise a capability again. */
+	if (r < 0)
+		die_errno(-r, "cannot drop capabilities after the write");
+	if (raise_err)
+		die_errno(raise_err, "cannot raise %s", cap_str(rq->cap));
+	if (mapfd < 0) {
+		if (saved == ESRCH || saved == ENOENT || target_exited(&rq->t))
+			die("target process %s has exited", rq->t.label);
+		die_errno(saved, "open of %s failed", rq->map_name);
+	}
+	if (w != (ssize_t)rq->text_len) {
+		if (w < 0 && saved == EPERM && !have)
+			die("write to %s failed: Operation not permitted (%s does not hold %s: install it with setcap %s=ep)",
+			    rq->map_name, log_ctx.prog, cap_str(rq->cap), cap_str(rq->cap));
+		if (w < 0)
+			die_errno(saved, "write to %s failed", rq->map_name);
+		die("write to %s failed: short write", rq->map_name);
+	}
 	if (close(TAKE_FD(mapfd)) < 0 && errno != EINTR)
-		die_errno(errno, "closing %s failed", map_name);
+		die_errno(errno, "closing %s failed", rq->map_name);
+}
+
+/* Phase 7: nothing held, for good. The map is written: a failure here is reported, never turned
+ * into a refusal (the process exits right after, which drops everything anyway). */
+static void drop_all(void)
+{
+	if (priv_clear() < 0)
+		warn("cannot clear capabilities before exit: %s", strerror(errno));
+}
+
+/* The body of newidmap_main(), with its large frame (the request). Not inlined: the stack limit
+ * must be fixed before this frame is touched. */
+static __attribute__((noinline)) int run(enum idmap_kind kind, int argc, char **argv)
+{
+	struct request rq = {
+		.kind = kind,
+		.map_name = kind == IDMAP_UID ? "uid_map" : "gid_map",
+		.kname = kind == IDMAP_UID ? "uid" : "gid",
+		.cap = kind == IDMAP_UID ? CAP_SETUID : CAP_SETGID,
+		.uid = getuid(),
+		.gid = getgid(),
+		.src = { .fd = -1 },
+	};
+	_cleanup_free_ struct idrange *ranges = NULL;
+	_cleanup_free_ char *text = NULL;
+
+	log_ctx.prog = kind == IDMAP_UID ? "newuidmap" : "newgidmap";
+	log_ctx.map = rq.kname;
+	log_ctx.uid = rq.uid;
+	check_privilege(&rq);
+	/* Nothing below consults the environment; clear it so no library does either. */
+	(void)clearenv();
+
+	/* Not in shadow's grammar (a target is a pid or fd:N), so no runtime can mean anything else. */
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf("%s (newidmap) %s\n", log_ctx.prog, PACKAGE_VERSION);
+		drop_all();
+		return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	}
+
+	identify_caller(&rq);
+	parse_request(&rq, argc, argv);
+	open_target(&rq);
+	read_grants(&rq);
+	ranges = rq.ranges;
+	validate(&rq, argv);
+	text = rq.text;
+	write_map(&rq);
 	log_granted();
+	drop_all();
 	return EXIT_SUCCESS;
 }
 

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  * Reporting. Invariants: every refusal goes through die*(), which always writes one stderr line and
- * one syslog line before exit(1); user-controlled values pass through str_escape() (lib/escape.c)
- * before they reach either: bare key=value fields with ESCAPE_FIELD, quoted ones with ESCAPE_QUOTED;
- * the audit record is sent only with CAP_AUDIT_WRITE permitted, raised just around the send. */
+ * one syslog line before exit(1), and clears every capability on the way out; user-controlled
+ * values pass through str_escape() (lib/escape.c) before they reach either: bare key=value fields
+ * with ESCAPE_FIELD, quoted ones with ESCAPE_QUOTED; the audit record is sent only with
+ * CAP_AUDIT_WRITE permitted, raised just around the send (priv_audit_raise); a granted map is
+ * logged by log_granted(), which cannot turn the outcome into a refusal. */
 #include <errno.h>
 #include <libaudit.h>
 #include <stdarg.h>
@@ -43,9 +45,8 @@ static void audit(const char *what, const char *reason, int result)
 {
 	char msg[768], target[ESCAPE_MAX(48)];
 	int fd;
-	cap_value_t c = CAP_AUDIT_WRITE;
 
-	if (!log_ctx.audit_cap)
+	if (!priv_audit_permitted())
 		return;
 	(void)str_escape(log_ctx.target ? log_ctx.target : "?", ESCAPE_FIELD, target, sizeof(target));
 	fd = audit_open();
@@ -54,9 +55,9 @@ static void audit(const char *what, const char *reason, int result)
 	snprintf(msg, sizeof(msg), "op=%s map=%s target=%s ranges=\"%s\"%s%s%s", what, log_ctx.map, target,
 		 log_ctx.ranges, reason ? " reason=\"" : "",
 		 reason ? reason : "", reason ? "\"" : "");
-	if (priv_set_effective(&c, 1) == 0) {
+	if (priv_audit_raise() == 0) {
 		(void)audit_log_user_message(fd, AUDIT_TRUSTED_APP, msg, NULL, NULL, NULL, result);
-		(void)priv_set_effective(NULL, 0);
+		priv_audit_lower();
 	}
 	audit_close(fd);
 }
@@ -125,8 +126,6 @@ void log_granted(void)
 {
 	syslog_fields(LOG_INFO, "map", NULL);
 	audit("map", NULL, 1);
-	if (priv_clear() < 0)
-		die_errno(errno, "cannot drop capabilities");
 }
 
 void warn(const char *fmt, ...)

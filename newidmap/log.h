@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  * The helpers' reporting: one line on stderr for the person, key=value fields to syslog
- * (LOG_AUTHPRIV) and an audit record for the record. */
+ * (LOG_AUTHPRIV) and an audit record for the record. It uses priv.h (to raise CAP_AUDIT_WRITE around
+ * an audit send); priv.c knows nothing of it. */
 #ifndef NEWIDMAP_LOG_H
 #define NEWIDMAP_LOG_H
 
@@ -15,7 +16,6 @@ struct log_ctx {
 	const char *user; /* the caller's login name, NULL until known */
 	const char *target; /* argv[1] as given (escaped when logged), NULL until read */
 	char ranges[256]; /* the requested triples, "inner:outer:count,...", cut short if long */
-	bool audit_cap;   /* CAP_AUDIT_WRITE is in the permitted set: audit records can be sent */
 };
 
 extern struct log_ctx log_ctx;
@@ -30,7 +30,8 @@ noreturn void die_errno(int err, const char *fmt, ...) __attribute__((format(pri
 /* Print the usage text on stderr, log the refusal and exit 1. */
 noreturn void die_usage(const char *why);
 
-/* Log a map written (LOG_INFO and a successful audit record). */
+/* Log a map written (LOG_INFO and a successful audit record). Never fails and never exits: the
+ * map is written, so whatever happens to the record, the outcome stays a success. */
 void log_granted(void);
 
 /* A warning on stderr only (nothing refused). */
