@@ -75,6 +75,16 @@ const char *subfile_reason_str(enum subfile_reason reason);
  * equal to uid under the strict number grammar (so "01000" is not uid 1000). name may be NULL. */
 bool subfile_owner_matches(const char *owner, size_t owner_len, const char *name, uint32_t uid);
 
+/* Lines our parser refuses can still be entries to shadow, whose subordinate_parse() reads start
+ * and count with strtoul(..., 0): leading blanks, '+', '-' (wrapping), 0x and 0 prefixes, and a
+ * fourth field ignored, as long as the line is under 1024 bytes. shadow's useradd, usermod and
+ * newuidmap then count those ids as the owner's, so an allocator must treat them as taken (issue
+ * 9). Returns whether shadow reads text (one line, without its '\n') as an entry; if so,
+ * *ret_taken is the part of its range below 2^32 - 1 (count 0 when none) and *ret_owner_len (may
+ * be NULL) the length of its owner, which starts at text. */
+#define SUBFILE_SHADOW_LINE_MAX 1024
+bool subfile_shadow_range(const char *text, size_t len, struct idrange *ret_taken, size_t *ret_owner_len);
+
 struct subfile_summary {
 	unsigned long lines;      /* lines seen */
 	unsigned long entries;    /* valid entries of any owner */

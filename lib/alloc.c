@@ -5,7 +5,8 @@
  * Invariants:
  *  - every id computation is done in uint64_t; a chosen range always has min <= start and
  *    start + count - 1 <= max <= 4294967294, so it is valid by the kernel's rule (range.h);
- *  - first-fit considers every valid entry of every owner, in any order, overlapping or not;
+ *  - first-fit considers every valid entry of every owner, in any order, overlapping or not, and
+ *    every line that shadow's lenient parser reads as an entry (subfile_shadow_range);
  *  - the old content is kept byte for byte (malformed lines, CRLF, NUL bytes) and one line added;
  *  - locks are taken in shadow's order (/etc/.pwd.lock, subuid.lock, subgid.lock) and released in
  *    reverse; alloc_transaction() leaves none behind on any return path;
@@ -559,13 +560,23 @@ static int decide(struct subid_file *f, const struct alloc_request *req, struct 
 	}
 	subfile_iter_init(&it, f->buf, f->len);
 	while (subfile_next(&it, &line)) {
-		if (line.kind != SUBFILE_ENTRY)
+		struct idrange taken;
+
+		if (line.kind == SUBFILE_ENTRY) {
+			if ((line.owner_len == name_len && memcmp(line.owner, req->user, name_len) == 0) ||
+			    (line.owner_len == uid_len && memcmp(line.owner, uid_str, uid_len) == 0)) {
+				f->had = true;
+				f->range = (struct idrange){ line.start, line.count };
+				return 0;
+			}
+			taken = (struct idrange){ line.start, line.count };
+		} else if (subfile_shadow_range(line.text, line.len, &taken, &line.owner_len) && taken.count) {
+			/* Malformed to us, an entry to shadow ("bob: 100000:65536", "0x186a0",
+			 * "#bob:..."): its ids are taken for useradd and newuidmap, so never hand them
+			 * out (issue 9). It is nobody's range here, not even the user's own. */
+			line.owner = line.text;
+		} else {
 			continue;
-		if ((line.owner_len == name_len && memcmp(line.owner, req->user, name_len) == 0) ||
-		    (line.owner_len == uid_len && memcmp(line.owner, uid_str, uid_len) == 0)) {
-			f->had = true;
-			f->range = (struct idrange){ line.start, line.count };
-			return 0;
 		}
 		if (n == cap) {
 			size_t ncap = cap ? cap * 2 : 1024;
@@ -589,7 +600,7 @@ static int decide(struct subid_file *f, const struct alloc_request *req, struct 
 			names[off + line.owner_len] = '\0'; /* was the ':' after the owner */
 			owners[n] = names + off;
 		}
-		all[n++] = (struct idrange){ line.start, line.count };
+		all[n++] = taken;
 	}
 
 	if (uid_mode)

@@ -183,6 +183,56 @@ static bool owner_matches(const char *owner, size_t owner_len, const char *name,
 	       subid_parse_u32(owner, owner_len, &v) == 0 && v == uid;
 }
 
+/* shadow's getulong(): strtoul(s, &end, 0) over the whole field, not empty, no ERANGE. */
+static bool shadow_getulong(const char *s, unsigned long *ret)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (*s == '\0' || *end != '\0' || errno == ERANGE)
+		return false;
+	*ret = v;
+	return true;
+}
+
+bool subfile_shadow_range(const char *text, size_t len, struct idrange *ret_taken, size_t *ret_owner_len)
+{
+	char line[SUBFILE_SHADOW_LINE_MAX];
+	char *fields[3], *cp = line;
+	unsigned long start, count;
+	uint64_t end;
+	int i;
+
+	/* shadow sees the line up to its first NUL, and refuses one of 1024 bytes or more. */
+	len = strnlen(text, len);
+	if (len >= sizeof(line))
+		return false;
+	memcpy(line, text, len);
+	line[len] = '\0';
+	/* subordinate_parse(): three ':'-separated fields; anything after a third ':' is ignored. */
+	for (i = 0; i < 3 && cp; i++) {
+		fields[i] = cp;
+		cp = strchr(cp, ':');
+		if (cp)
+			*cp++ = '\0';
+	}
+	if (i != 3 || !*fields[0] || !*fields[1] || !*fields[2])
+		return false;
+	if (!shadow_getulong(fields[1], &start) || !shadow_getulong(fields[2], &count))
+		return false;
+	/* The ids it covers, as far as they lie below 2^32 - 1 (the rest maps nothing). */
+	*ret_taken = (struct idrange){ 0, 0 };
+	if (count != 0 && start < ID_LIMIT) {
+		end = count > ID_LIMIT - start ? ID_LIMIT : (uint64_t)start + count;
+		*ret_taken = (struct idrange){ (uint32_t)start, (uint32_t)(end - start) };
+	}
+	if (ret_owner_len)
+		*ret_owner_len = strlen(fields[0]);
+	return true;
+}
+
 bool subfile_owner_matches(const char *owner, size_t owner_len, const char *name, uint32_t uid)
 {
 	return owner_matches(owner, owner_len, name, name ? strlen(name) : 0, uid);

@@ -629,6 +629,25 @@ static int cmp_ival(const void *a, const void *b)
 	return (x->lo > y->lo) - (x->lo < y->lo);
 }
 
+/* The ranges of the lines we call malformed but shadow reads as entries ("bob: 100000:65536",
+ * "bob:0x186a0:65536", a comment "#bob:..."): taken for useradd and newuidmap, so never proposed
+ * (issue 9). Writes at most room intervals into v; returns how many. */
+static size_t shadow_taken(const struct kind *k, struct ival *v, size_t room)
+{
+	struct subfile_iter it;
+	struct subfile_line line;
+	struct idrange t;
+	size_t n = 0;
+
+	if (!k->buf)
+		return 0;
+	subfile_iter_init(&it, k->buf, k->len);
+	while (n < room && subfile_next(&it, &line))
+		if (line.kind != SUBFILE_ENTRY && subfile_shadow_range(line.text, line.len, &t, NULL) && t.count)
+			v[n++] = (struct ival){ t.start, (uint64_t)t.start + t.count };
+	return n;
+}
+
 /* The lowest 65536-aligned start at or after max(SUB_UID_MIN, SUB_GID_MIN) where size ids touch no
  * range of either file (any owner, the user's own too) and no account's uid or gid. Prefers a start
  * that keeps the range within SUB_UID_MAX/SUB_GID_MAX (as useradd would), but goes beyond rather
@@ -640,7 +659,7 @@ static bool free_range(struct state *s, uint64_t size, uint64_t *ret)
 	uint64_t cand;
 
 	for (int i = 0; i < 2; i++)
-		cap += s->k[i].n_e + s->k[i].n_acc;
+		cap += s->k[i].lines + s->k[i].n_acc; /* lines: the entries and the lines shadow_taken() reads */
 	/* At least one element, so that v is never NULL where it is filled. */
 	v = reallocarray(NULL, cap ? cap : 1, sizeof(*v));
 	if (!v) {
@@ -652,6 +671,7 @@ static bool free_range(struct state *s, uint64_t size, uint64_t *ret)
 			v[n++] = (struct ival){ s->k[i].e[j].start, (uint64_t)s->k[i].e[j].start + s->k[i].e[j].count };
 		for (size_t j = 0; j < s->k[i].n_acc; j++)
 			v[n++] = (struct ival){ s->k[i].acc[j].id, (uint64_t)s->k[i].acc[j].id + 1 };
+		n += shadow_taken(&s->k[i], v + n, cap - n);
 	}
 	if (n)
 		qsort(v, n, sizeof(*v), cmp_ival);

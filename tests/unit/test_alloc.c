@@ -708,6 +708,66 @@ START_TEST(test_tx_append)
 }
 END_TEST
 
+/* Lines our parser refuses but shadow's subordinate_parse() (strtoul base 0) reads as entries:
+ * their ids are bob's for useradd and newuidmap, so alice must never get them (issue 9). */
+static const struct lenient_case {
+	const char *line;
+	int64_t start; /* alice's start in both files, -1: refused, nothing left */
+} lenient_cases[] = {
+	{ "bob: 100000:65536\n", 165536 },
+	{ "bob:\t100000:65536\n", 165536 },
+	{ "bob:+100000:65536\n", 165536 },
+	{ "bob:0x186a0:65536\n", 165536 },
+	{ "bob:0X186A0:65536\n", 165536 },
+	{ "bob:0303240:65536\n", 165536 },
+	{ "bob:100000:0x10000\n", 165536 },
+	{ "bob:100000: 65536\n", 165536 },
+	{ "bob:100000:65536:extra field\n", 165536 },
+	{ "#bob:100000:65536\n", 165536 },
+	{ "bob:100000:65536\nbob: 165536:65536\n", 231072 },
+	{ "bob:100000:-1\n", -1 },               /* count ULONG_MAX: everything above is bob's */
+	/* not entries to shadow either: free */
+	{ "bob:100000:65536\r\n", 100000 },
+	{ "bob:100000 :65536\n", 100000 },
+	{ "bob:-1:65536\n", 100000 },            /* starts at ULONG_MAX: maps nothing */
+	{ "bob::100000:65536\n", 100000 },
+	{ ":100000:65536\n", 100000 },
+	{ "bob:100000:0\n", 100000 },
+	{ "bob:99999999999999999999:65536\n", 100000 }, /* ERANGE */
+};
+
+START_TEST(test_tx_lenient_lines_taken)
+{
+	const struct lenient_case *c = &lenient_cases[_i];
+	struct fixture fx;
+	struct alloc_request req;
+	struct alloc_result res;
+	struct alloc_error err = { 0 };
+	char want[256];
+	int r;
+
+	fx_init(&fx);
+	fx_puts(&fx, "subuid", c->line);
+	fx_puts(&fx, "subgid", c->line);
+	req = fx_request(&fx, "alice", 1500);
+	r = alloc_transaction(&req, &res, &err);
+	if (c->start < 0) {
+		ck_assert_int_eq(r, -ENOSPC);
+		ck_assert_int_eq(err.reason, ALLOC_E_EXHAUSTED);
+		fx_assert_content(&fx, "subuid", c->line);
+	} else {
+		ck_assert_msg(r == 0, "row %d: %d (%s: %s)", _i, r, alloc_reason_str(err.reason), err.detail);
+		ck_assert_uint_eq(res.uid_range.start, (uint32_t)c->start);
+		ck_assert_uint_eq(res.gid_range.start, (uint32_t)c->start);
+		snprintf(want, sizeof(want), "%salice:%u:65536\n", c->line, (unsigned)c->start);
+		fx_assert_content(&fx, "subuid", want);
+		fx_assert_content(&fx, "subgid", want);
+	}
+	fx_assert_clean(&fx, NULL);
+	fx_done(&fx);
+}
+END_TEST
+
 START_TEST(test_tx_nul_bytes_kept)
 {
 	static const char old[] = "x\0y:1:2\nbob:100000:10\n\0\n";
@@ -1418,6 +1478,7 @@ int main(void)
 	tcase_add_test(tt, test_tx_create);
 	tcase_add_test(tt, test_tx_append);
 	tcase_add_test(tt, test_tx_nul_bytes_kept);
+	tcase_add_loop_test(tt, test_tx_lenient_lines_taken, 0, (int)ELEMENTSOF(lenient_cases));
 	tcase_add_test(tt, test_tx_keeps_owner_mode);
 	tcase_add_loop_test(tt, test_tx_had, 0, (int)ELEMENTSOF(had_cases));
 	tcase_add_test(tt, test_tx_by_uid_and_uid_mode);
