@@ -448,7 +448,13 @@ static void read_defs(struct state *s)
 	if (r < 0)
 		tprintf(&seen, "/etc/login.defs: %s; ", strerror(-r));
 	for (int i = 0; i < 2; i++) {
-		struct defs d = { DEF_SUB_MIN, DEF_SUB_MAX, DEF_SUB_COUNT };
+		char dkey[40];
+		bool det;
+
+		/* shadow 4.20's uid-derived mode has its own defaults (see subids.allocation). */
+		snprintf(dkey, sizeof(dkey), "%s_DETERMINISTIC", prefix[i]);
+		det = r == 0 && logindefs_get_bool(buf, len, dkey);
+		struct defs d = { det ? 65536 : DEF_SUB_MIN, det ? ID_LIMIT : DEF_SUB_MAX, DEF_SUB_COUNT };
 		uint64_t *dst[3] = { &d.min, &d.max, &d.count };
 		bool sane = true;
 
@@ -486,11 +492,13 @@ static void read_defs(struct state *s)
 				(unsigned long long)d.max);
 			sane = false;
 		}
-		if (d.max > ID_LIMIT - 1) {
+		if (d.max > ID_LIMIT - (det ? 0 : 1)) {
 			tprintf(&prob, "%s_MAX %llu is above 4294967294, the last id a user namespace can map; ",
 				prefix[i], (unsigned long long)d.max);
 			sane = false;
 		}
+		if (d.max > ID_LIMIT - 1)
+			d.max = ID_LIMIT - 1; /* uid mode's 4294967295 sizes its slots; no free range reaches it */
 		s->defs[i] = sane ? d : (struct defs){ DEF_SUB_MIN, DEF_SUB_MAX, DEF_SUB_COUNT };
 	}
 	s->defs_problems = text_take(&prob, s->c);
@@ -1406,6 +1414,7 @@ void check_area_subids(struct check_ctx *c)
 	}
 	check_nsswitch(&s);
 	check_login_defs(&s);
+	check_subids_allocation(c);
 out:
 	for (int i = 0; i < 2; i++) {
 		struct kind *k = &s.k[i];

@@ -179,7 +179,7 @@ EOF
 ALL_IDS="subids.subuid.file subids.subuid.syntax subids.subuid.entries subids.subuid.count subids.subuid.own_id
 subids.subuid.overlap_users subids.subuid.overlap_accounts subids.subuid.bounds subids.subgid.file
 subids.subgid.syntax subids.subgid.entries subids.subgid.count subids.subgid.own_id subids.subgid.overlap_users
-subids.subgid.overlap_accounts subids.subgid.bounds subids.nsswitch subids.login_defs"
+subids.subgid.overlap_accounts subids.subgid.bounds subids.nsswitch subids.login_defs subids.allocation"
 
 # ------------------------------------------------------------------------------------------------
 # A healthy user: every check passes, and the ids are exactly the documented ones.
@@ -468,6 +468,53 @@ expect "hex COUNT" subids.login_defs warn "" "SUB_UID_COUNT is '0x10000', not a 
 put etc/login.defs $'# site values\nSUB_UID_MIN 200000\nSUB_UID_MAX 900000000\nSUB_UID_COUNT 131072\n'
 chk --user alice
 expect "site values" subids.login_defs pass "" "SUB_UID_MIN 200000, SUB_UID_MAX 900000000, SUB_UID_COUNT 131072"
+put etc/login.defs $'SUB_UID_DETERMINISTIC yes\n'
+chk --user alice
+expect "deterministic defaults" subids.login_defs pass "" "SUB_UID_MIN 65536 (default), SUB_UID_MAX 4294967295 (default)"
+
+# ------------------------------------------------------------------------------------------------
+# subids.allocation: shadow 4.20's settings, and pam_subid lines that contradict them
+DEFS_DET=$'UID_MIN 1000\nSUB_UID_MIN 100000\nSUB_UID_MAX 600100000\nSUB_UID_COUNT 65536\nSUB_GID_MIN 100000\nSUB_GID_MAX 600100000\nSUB_GID_COUNT 65536\nSUB_UID_DETERMINISTIC yes\nSUB_GID_DETERMINISTIC yes\n'
+base
+chk --user alice
+expect "first fit" subids.allocation pass "" "subuid: first fit in 100000-600100000, 65536 ids, owner written as the name"
+expect "first fit" subids.allocation pass "" "no pam_subid line in /etc/pam.d"
+put etc/login.defs "$DEFS_DET"
+chk --user bob
+expect "deterministic" subids.allocation pass "" "subuid: SUB_UID_DETERMINISTIC yes: bob gets 165536-231071 (SUB_UID_MIN + (uid 1001 - UID_MIN 1000) * 65536), owner written as the name"
+put etc/login.defs "${DEFS_DET}SUB_GID_STORE_BY_UID yes"$'\n'
+chk --user bob
+expect "store by uid" subids.allocation pass "" "subgid: SUB_GID_DETERMINISTIC yes: bob gets 165536-231071"
+expect "store by uid" subids.allocation pass "" "owner written as the uid"
+# The module as most sites wire it, agreeing with login.defs (options may also repeat it).
+put etc/login.defs "$DEFS_DET"
+put etc/pam.d/common-session $'session\trequired\tpam_unix.so\nsession optional pam_subid.so quiet\nsession [success=ok default=ignore] /usr/lib/x86_64-linux-gnu/security/pam_subid.so mode=uid count=65536 min_uid=1000\n'
+chk --user bob
+expect "pam lines agree" subids.allocation pass "" "the pam_subid lines agree"
+# Contradictions: each one named with its file and line.
+put etc/pam.d/sshd $'# comment pam_subid.so mode=first-fit\n\nsession optional pam_subid.so mode=first-fit by_uid count=1000 min_uid=500 min=7\n'
+chk --user bob
+expect "pam mode=first-fit" subids.allocation warn "pam_subid options" "/etc/pam.d/sshd line 3: mode=first-fit, but SUB_UID_DETERMINISTIC is yes"
+expect "pam by_uid" subids.allocation warn "" "/etc/pam.d/sshd line 3: by_uid writes subuid owners as uids, but SUB_UID_STORE_BY_UID is not yes"
+expect "pam count=" subids.allocation warn "" "count=1000, but SUB_UID_COUNT is 65536"
+expect "pam: more than five" subids.allocation warn "" "and 3 more"
+expect_exit "pam contradictions" 2
+# mode=uid while login.defs says first fit; min_uid= against UID_MIN only in uid mode.
+base
+put etc/pam.d/login $'session optional pam_subid.so mode=uid min_uid=2000\n'
+chk --user alice
+expect "pam mode=uid on a first-fit host" subids.allocation warn "" "/etc/pam.d/login line 1: mode=uid, but SUB_UID_DETERMINISTIC is not yes"
+expect "pam min_uid in uid mode" subids.allocation warn "" "min_uid=2000, but UID_MIN is 1000"
+put etc/pam.d/login $'session optional pam_subid.so min_uid=2000\n'
+chk --user alice
+expect "min_uid with first fit" subids.allocation pass "" "the pam_subid lines agree"
+# The wrap, and a uid below UID_MIN.
+put etc/login.defs "${DEFS_DET}UNSAFE_SUB_UID_DETERMINISTIC_WRAP yes"$'\n'
+chk --user alice
+expect "wrap" subids.allocation warn "" "subuid: UNSAFE_SUB_UID_DETERMINISTIC_WRAP yes: users past the last slot share ranges"
+put etc/login.defs "${DEFS_DET/UID_MIN 1000/UID_MIN 1001}"
+chk --user alice
+expect "uid below UID_MIN" subids.allocation warn "" "no range for alice: uid 1000 is below min_uid 1001"
 
 # ------------------------------------------------------------------------------------------------
 # subids.nsswitch on the live system, with a mock plugin: pass, warn (source and files differ),
