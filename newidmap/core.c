@@ -284,7 +284,7 @@ static void check_target_state(const struct target *t, const char *map_name)
  * libsubid itself falls back to the files when its plugin fails to load: we refuse instead, by
  * loading the plugin ourselves first and checking what libsubid needs from it. */
 static int nss_ranges(const char *source, enum idmap_kind kind, const char *user, struct idrange **ret,
-		      size_t *ret_n)
+		      size_t *ret_n, void **ret_plugin)
 {
 	__typeof__(&subid_get_uid_ranges) get;
 	char plugin[80], clean[64];
@@ -328,6 +328,7 @@ static int nss_ranges(const char *source, enum idmap_kind kind, const char *user
 	free(r);
 	*ret = v;
 	*ret_n = nv;
+	*ret_plugin = ph;
 	/* The libraries stay loaded until exit: libsubid registers an atexit handler. */
 	return 0;
 }
@@ -336,6 +337,7 @@ struct source {
 	char name[64];            /* "files" or the NSS source */
 	const char *path;         /* the file, for "files" */
 	int fd;                   /* the file, open, for "files"; else -1 */
+	void *plugin;             /* the NSS source's plugin, dlopen()ed; else NULL */
 };
 
 static void caller_ranges(enum idmap_kind kind, const char *user, uid_t uid, struct idrange **ret, size_t *ret_n,
@@ -359,7 +361,7 @@ static void caller_ranges(enum idmap_kind kind, const char *user, uid_t uid, str
 		die_errno(-r, "cannot read " PATH_NSSWITCH);
 	}
 	if (strcmp(src->name, "files") != 0) {
-		(void)nss_ranges(src->name, kind, user, ret, ret_n);
+		(void)nss_ranges(src->name, kind, user, ret, ret_n, &src->plugin);
 		return;
 	}
 
@@ -381,6 +383,62 @@ static void caller_ranges(enum idmap_kind kind, const char *user, uid_t uid, str
 	r = subfile_collect_fd(src->fd, user, uid, ret, ret_n);
 	if (r < 0)
 		die_errno(-r, "cannot read %s", src->path);
+}
+
+/* shadow's find_range() second pass asks getpwnam() whether an entry's owner is another login name
+ * of the caller's uid (an alias). Called only for entries holding a requested id that the
+ * caller's own lines leave uncovered (subfile_collect_alias_fd). */
+static bool owner_is_caller(const char *owner, void *userdata)
+{
+	const uid_t *uid = userdata;
+	const struct passwd *pw = getpwnam(owner);
+
+	return pw && pw->pw_uid == *uid;
+}
+
+/* The requests that the caller's own ranges leave uncovered, answered as shadow answers them:
+ * from the files, the lines of the caller's aliases that hold a requested id (appended to the
+ * ranges); from an NSS source, the plugin's own has_range() for the caller's name, the very
+ * question shadow's newuidmap asks it (an answer yes adds the request as a range). The usual
+ * request is covered already and costs nothing here. */
+static void alias_grants(enum idmap_kind kind, const char *user, uid_t uid, const struct idmap_extent *ext,
+			 size_t n_ext, struct source *src, struct idrange **ranges, size_t *n_ranges)
+{
+	struct idrange want[IDMAP_MAX_EXTENTS];
+	size_t n = 0;
+	int r;
+
+	for (size_t i = 0; i < n_ext; i++)
+		if (!idrange_covers(*ranges, *n_ranges, ext[i].outer, ext[i].count))
+			want[n++] = (struct idrange){ ext[i].outer, ext[i].count };
+	if (n == 0)
+		return;
+	if (src->fd >= 0) {
+		if (lseek(src->fd, 0, SEEK_SET) < 0)
+			die_errno(errno, "cannot read %s", src->path);
+		r = subfile_collect_alias_fd(src->fd, user, (uint32_t)uid, want, n, owner_is_caller, &uid, ranges,
+					     n_ranges);
+		if (r < 0)
+			die_errno(-r, "cannot read %s", src->path);
+		return;
+	}
+	if (src->plugin) {
+		enum subid_status (*has)(const char *, unsigned long, unsigned long, enum subid_type, bool *) =
+			(__typeof__(has))dlsym(src->plugin, "shadow_subid_has_range");
+		struct idrange *v;
+
+		v = reallocarray(*ranges, *n_ranges + n, sizeof(**ranges));
+		if (!v)
+			die_errno(ENOMEM, "cannot read ranges");
+		*ranges = v;
+		for (size_t i = 0; i < n && has; i++) {
+			bool yes = false;
+
+			if (has(user, want[i].start, want[i].count, kind == IDMAP_UID ? ID_TYPE_UID : ID_TYPE_GID, &yes) ==
+				    SUBID_STATUS_SUCCESS && yes)
+				v[(*n_ranges)++] = want[i];
+		}
+	}
 }
 
 /* For a refusal message: a note on malformed lines, from one full parse of the file. */
@@ -536,6 +594,7 @@ static void read_grants(struct request *rq)
 {
 	priv_enter(PRIV_GRANTS);
 	caller_ranges(rq->kind, rq->user, rq->uid, &rq->ranges, &rq->n_ranges, &rq->src);
+	alias_grants(rq->kind, rq->user, rq->uid, rq->ext, rq->n_ext, &rq->src, &rq->ranges, &rq->n_ranges);
 }
 
 /* Phase 4: every extent against the grants, then the map text the kernel will get. */

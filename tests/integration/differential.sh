@@ -29,6 +29,7 @@ read -r UA GA < <(cl_add_user nidt-dfa)
 read -r UB GB < <(cl_add_user nidt-dfb)
 GX=$(cl_add_group nidt-dfx)
 cp /etc/login.defs "$CL_TMP/login.defs"
+cp /etc/passwd "$CL_TMP/passwd"
 
 # Placeholders usable in the tables: @UA @GA (dfa's uid, primary gid) @UB @GB @GX, @SP (a blank
 # inside one argument), @MANYn (n triples "i 100000+i 1").
@@ -68,6 +69,7 @@ set_files()
 	[ "$1" = "$current_files" ] && return 0
 	rm -f /etc/subuid /etc/subgid /etc/subid.real
 	cp "$CL_TMP/login.defs" /etc/login.defs
+	cp "$CL_TMP/passwd" /etc/passwd
 	case $1 in
 	std)
 		write_std /etc/subuid
@@ -90,6 +92,24 @@ set_files()
 		write_std /etc/subid.real
 		ln -s subid.real /etc/subuid
 		ln -s subid.real /etc/subgid
+		;;
+	alias) # nidt-dfa2 is another name of dfa's uid, listed after it (shadow's find_range() 2nd pass)
+		printf 'nidt-dfa2:x:%s:%s::/nonexistent:/usr/sbin/nologin\n' "$UA" "$GA" >>/etc/passwd
+		subst 'nidt-dfa2:100000:1000
+nidt-dfa:101000:1000
+nidt-dfb:300000:65536
+nidt-dfa2:400000:100
+nidt-nosuchuser:500000:10
+nidt-dfa2:4294966295:1000
+@UB:700000:10
+' >/etc/subuid
+		cp /etc/subuid /etc/subgid
+		;;
+	aliasfirst) # nidt-dfa0, another name of dfa's uid, listed first: getpwuid() names dfa so
+		awk -v l="nidt-dfa0:x:$UA:$GA::/nonexistent:/usr/sbin/nologin" '/^nidt-dfa:/ { print l } { print }' \
+			"$CL_TMP/passwd" >/etc/passwd
+		printf 'nidt-dfa:100000:1000\nnidt-dfa0:101000:10\n' >/etc/subuid
+		cp /etc/subuid /etc/subgid
 		;;
 	none) ;;
 	*) cl_die "unknown file set $1" ;;
@@ -187,6 +207,24 @@ g-aux-primary-self  |g|x     |aux    |0 @GA 1
 g-outer-0-granted   |g|a     |root0  |0 0 1
 g-octal-outer       |g|a     |std    |0 0303240 10
 g-symlinked-self    |g|a     |symlink|0 @GA 1
+u-alias-line        |u|a     |alias  |0 100000 1000
+u-alias-inside      |u|a     |alias  |7 100500 10
+u-alias-then-name   |u|a     |alias  |0 100000 2000
+u-alias-then-name+1 |u|a     |alias  |0 100000 2001
+u-alias-multi       |u|a     |alias  |0 101000 10 10 400000 100 110 100000 5
+u-alias-over        |u|a     |alias  |0 400000 101
+u-alias-other-user  |u|a     |alias  |0 300000 1
+u-alias-unknown     |u|a     |alias  |0 500000 1
+u-alias-numeric-b   |u|a     |alias  |0 700000 1
+u-alias-top         |u|a     |alias  |0 4294966295 1000
+u-alias-self        |u|a     |alias  |0 @UA 1
+g-alias-line        |g|a     |alias  |0 100000 1000
+g-alias-self-range  |g|a     |alias  |0 @GA 1 1 100000 10
+g-alias-other-user  |g|a     |alias  |0 300000 1
+u-aliasfirst-name   |u|a     |aliasfirst|0 100000 1000
+u-aliasfirst-alias  |u|a     |aliasfirst|0 101000 10
+u-aliasfirst-both   |u|a     |aliasfirst|0 100000 1010
+g-aliasfirst-name   |g|a     |aliasfirst|0 100000 1000
 '
 
 # Where ours deliberately differs. name | shadow gives | ours gives | why

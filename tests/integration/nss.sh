@@ -22,10 +22,14 @@ SRC="${abs_top_srcdir:-$(dirname "$0")/../..}/tests/integration/mock_subid_plugi
 	-o "$T_DIR/libsubid_zzz.so" "$SRC"
 "$CC" -shared -fPIC -O2 -Wall -Werror -DMOCK_PARTIAL -DMOCK_OWNER="\"$A_NAME\"" \
 	-DMOCK_ERROR_OWNER="\"$B_NAME\"" -o "$T_DIR/libsubid_partial.so" "$SRC"
+# hasonly: has_range() also grants 500000+65536, which list_owner_ranges() does not list.
+"$CC" -shared -fPIC -O2 -Wall -Werror -DMOCK_HAS_EXTRA -DMOCK_OWNER="\"$A_NAME\"" \
+	-DMOCK_ERROR_OWNER="\"$B_NAME\"" -o "$T_DIR/libsubid_hasonly.so" "$SRC"
 
 mkdir "$T_DIR/lib-upper" "$T_DIR/lib-work"
 mount -t overlay newidmap-lib -o "lowerdir=$LIBDIR,upperdir=$T_DIR/lib-upper,workdir=$T_DIR/lib-work" "$LIBDIR"
-install -m 644 -o root -g root "$T_DIR/libsubid_zzz.so" "$T_DIR/libsubid_partial.so" "$LIBDIR/"
+install -m 644 -o root -g root "$T_DIR/libsubid_zzz.so" "$T_DIR/libsubid_partial.so" "$T_DIR/libsubid_hasonly.so" \
+	"$LIBDIR/"
 [ ! -e "$LIBDIR/libsubid_missing.so" ] || skip "$LIBDIR/libsubid_missing.so exists"
 
 # The files would grant 100000:65536 to A and B; the plugin grants A 300000 (uids) and 400000
@@ -74,6 +78,19 @@ check_proc "subid: zzz, gid self-map only: setgroups deny" "$TARGET" setgroups d
 start_target "$B_UID" "$B_GID"
 expect_refused "subid: zzz, the plugin fails for the user" "subid source 'zzz' failed to list the uid ranges of $B_NAME" \
 	"$TARGET" -- run_as "$B_UID" "$B_GID" "$UIDMAP" "$TARGET" 0 100000 65536
+
+# A range the plugin's has_range() grants but its list does not hold: shadow's newuidmap asks
+# only has_range(user, start, count), and so do we once the listed ranges fall short.
+nss hasonly
+start_target "$A_UID" "$A_GID"
+expect_map "subid: hasonly, uid range only has_range() grants" "$TARGET" uid_map "0 300000 65536
+65536 500000 65536" -- as_a "$UIDMAP" "$TARGET" 0 300000 65536 65536 500000 65536
+expect_map "subid: hasonly, gid range only has_range() grants" "$TARGET" gid_map "0 500000 10" -- \
+	as_a "$GIDMAP" "$TARGET" 0 500000 10
+check_proc "subid: hasonly, gid range from has_range(): setgroups allow" "$TARGET" setgroups allow
+start_target "$A_UID" "$A_GID"
+expect_refused "subid: hasonly, has_range() says no beyond it" "not all in $A_NAME's ranges from subid source 'hasonly'" \
+	"$TARGET" -- as_a "$UIDMAP" "$TARGET" 0 500000 65537
 
 # The same request is granted by the files: the refusals below are about the source.
 nss files
