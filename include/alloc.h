@@ -138,6 +138,47 @@ struct alloc_result {
  * *ret filled in, or -errno with *err. No lock is left behind on any return. */
 int alloc_transaction(const struct alloc_request *req, struct alloc_result *ret, struct alloc_error *err);
 
+/* ---- Setting given ranges (subid-alloc --directory) ------------------------------------------ */
+
+enum alloc_set_state {
+	ALLOC_SET_UNCHANGED, /* exactly one line of the user, equal to the wanted range */
+	ALLOC_SET_ADDED,     /* no line of the user: one is added */
+	ALLOC_SET_CORRECTED, /* the user's lines differ (or repeat): they are replaced by one line */
+	ALLOC_SET_CONFLICT,  /* another owner's line overlaps the wanted range: nothing is written for
+			      * this user, in either file */
+};
+
+struct alloc_set_item {
+	const char *user;           /* login name, written as the owner (must be alloc_name_writable) */
+	uint32_t uid;               /* lines owned by the uid spelled in decimal are the user's too */
+	struct idrange want[2];     /* [0] /etc/subuid, [1] /etc/subgid; valid ranges */
+	/* Filled in: */
+	enum alloc_set_state state[2];
+	struct idrange old[2];      /* CORRECTED: the user's first line before */
+	char conflict[2][96];       /* CONFLICT: the local line in the way, "owner:start:count" */
+};
+
+/* One file's part of the plan: classify every item against the content (which = 0 for subuid,
+ * 1 for subgid): the user's own lines (by name or uid) and any other owner's line overlapping the
+ * wanted range. The wanted ranges of the n items must not overlap each other. Returns 0 or
+ * -ENOMEM. */
+int alloc_set_classify(const char *buf, size_t len, struct alloc_set_item *items, size_t n, int which);
+
+/* The new content of file `which` once both files are classified: every line kept byte for byte
+ * except the lines of ADDED/CORRECTED users (in either file's sense: a user in CONFLICT in either
+ * file is left alone in both), then one "user:start:count" line per such user, in item order.
+ * *ret_changed is false (and *ret NULL) when nothing changes. Returns 0 or -ENOMEM. */
+int alloc_set_build(const char *buf, size_t len, const struct alloc_set_item *items, size_t n, int which,
+		    char **ret, size_t *ret_len, bool *ret_changed);
+
+/* The locked transaction for given ranges: the same locks, reading, crash-safe writing and
+ * release as alloc_transaction(), for n users at once (one read and at most one write of each
+ * file, whatever n). dry_run: no lock and no write, only the plan in items. create: a missing file
+ * is created (root:root 0644). Returns 0 with every item's state filled in (conflicts are states,
+ * not errors), or -errno with *err. */
+int alloc_set_transaction(const char *root, unsigned lock_timeout_s, bool create, bool dry_run,
+			  struct alloc_set_item *items, size_t n, struct alloc_error *err);
+
 /* ---- shadow's commonio lock, exposed for tests -------------------------------------------- */
 
 /* Take the link()-based lock of path (creates path.PID, links it to path.lock, requires

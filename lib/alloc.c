@@ -616,15 +616,14 @@ static int decide(struct subid_file *f, const struct alloc_request *req, struct 
 	return 0;
 }
 
-/* Replace f's content by old + the new line: temporary file beside it with the old owner and mode
- * (a new file: root:root 0644, or the caller's ids under a test prefix), fsync, rename(), fsync
- * of the directory. Killed anywhere, the file holds the old or the new content. */
-static int write_subid_file(struct subid_file *f, const char *owner, bool prefix,
-			    struct alloc_error *err)
+/* Replace f's content by content: temporary file beside it with the old owner and mode (a new
+ * file: root:root 0644, or the caller's ids under a test prefix), fsync, rename(). Killed
+ * anywhere, the file holds the old or the new content. */
+static int replace_subid_file(struct subid_file *f, const char *content, size_t len, bool prefix,
+			      struct alloc_error *err)
 {
-	_cleanup_free_ char *content = NULL, *tmp = NULL;
+	_cleanup_free_ char *tmp = NULL;
 	_cleanup_close_ int fd = -1;
-	size_t len;
 	uid_t uid = prefix ? geteuid() : 0;
 	gid_t gid = prefix ? getegid() : 0;
 	mode_t mode = 0644;
@@ -635,9 +634,6 @@ static int write_subid_file(struct subid_file *f, const char *owner, bool prefix
 		gid = f->st.st_gid;
 		mode = f->st.st_mode & 0777; /* no setuid/sticky bits; group/other write excluded earlier */
 	}
-	r = alloc_append_line(f->buf, f->len, owner, f->range.start, f->range.count, &content, &len);
-	if (r < 0)
-		return fail(err, ALLOC_E_IO, f->name, r, NULL);
 	if (asprintf(&tmp, "%s.XXXXXX", f->path) < 0) {
 		tmp = NULL;
 		return fail(err, ALLOC_E_IO, f->name, -ENOMEM, NULL);
@@ -666,6 +662,20 @@ static int write_subid_file(struct subid_file *f, const char *owner, bool prefix
 fail_unlink:
 	(void)unlink(tmp);
 	return fail(err, ALLOC_E_IO, f->name, r, "cannot write the new content");
+}
+
+/* Replace f's content by old + the new line (replace_subid_file() does the writing). */
+static int write_subid_file(struct subid_file *f, const char *owner, bool prefix,
+			    struct alloc_error *err)
+{
+	_cleanup_free_ char *content = NULL;
+	size_t len;
+	int r;
+
+	r = alloc_append_line(f->buf, f->len, owner, f->range.start, f->range.count, &content, &len);
+	if (r < 0)
+		return fail(err, ALLOC_E_IO, f->name, r, NULL);
+	return replace_subid_file(f, content, len, prefix, err);
 }
 
 /* The renames must reach the disk before a range is reported as given. Both files live in one
@@ -790,4 +800,349 @@ int alloc_transaction(const struct alloc_request *req, struct alloc_result *ret,
 		free(files[i].buf);
 	}
 	return r; /* pwdfd closes here: the passwd lock goes last */
+}
+
+/* ---- Setting given ranges -------------------------------------------------------------------- */
+
+/* Items looked up by owner: sorted index arrays by name and by uid. */
+struct set_index {
+	const struct alloc_set_item *items;
+	size_t n;
+	size_t *by_name, *by_uid, *by_start;
+	int which;
+};
+
+static int cmp_owner(const char *a, size_t alen, const char *b)
+{
+	size_t blen = strlen(b);
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+
+	return c ? c : (alen > blen) - (alen < blen);
+}
+
+/* qsort_r comparators: the index arrays are sorted through the items. */
+static int cmp_idx_name(const void *a, const void *b, void *arg)
+{
+	const struct alloc_set_item *it = arg;
+
+	return strcmp(it[*(const size_t *)a].user, it[*(const size_t *)b].user);
+}
+
+static int cmp_idx_uid(const void *a, const void *b, void *arg)
+{
+	const struct alloc_set_item *it = arg;
+	uint32_t x = it[*(const size_t *)a].uid, y = it[*(const size_t *)b].uid;
+
+	return (x > y) - (x < y);
+}
+
+struct start_arg {
+	const struct alloc_set_item *items;
+	int which;
+};
+
+static int cmp_idx_start(const void *a, const void *b, void *arg)
+{
+	const struct start_arg *sa = arg;
+	uint32_t x = sa->items[*(const size_t *)a].want[sa->which].start;
+	uint32_t y = sa->items[*(const size_t *)b].want[sa->which].start;
+
+	return (x > y) - (x < y);
+}
+
+static void set_index_free(struct set_index *ix)
+{
+	free(ix->by_name);
+	free(ix->by_uid);
+	free(ix->by_start);
+}
+
+static int set_index_init(struct set_index *ix, const struct alloc_set_item *items, size_t n, int which)
+{
+	struct start_arg sa = { items, which };
+
+	*ix = (struct set_index){ .items = items, .n = n, .which = which };
+	if (n == 0)
+		return 0;
+	ix->by_name = reallocarray(NULL, n, sizeof(size_t));
+	ix->by_uid = reallocarray(NULL, n, sizeof(size_t));
+	ix->by_start = reallocarray(NULL, n, sizeof(size_t));
+	if (!ix->by_name || !ix->by_uid || !ix->by_start) {
+		set_index_free(ix);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		ix->by_name[i] = ix->by_uid[i] = ix->by_start[i] = i;
+	qsort_r(ix->by_name, n, sizeof(size_t), cmp_idx_name, (void *)items);
+	qsort_r(ix->by_uid, n, sizeof(size_t), cmp_idx_uid, (void *)items);
+	qsort_r(ix->by_start, n, sizeof(size_t), cmp_idx_start, &sa);
+	return 0;
+}
+
+/* The item whose user owns the line (by name, else by the strict decimal uid), or SIZE_MAX. */
+static size_t set_owner(const struct set_index *ix, const char *owner, size_t len)
+{
+	size_t lo = 0, hi = ix->n;
+	uint32_t uid;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = cmp_owner(owner, len, ix->items[ix->by_name[mid]].user);
+
+		if (c == 0)
+			return ix->by_name[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	if (subid_parse_u32(owner, len, &uid) < 0)
+		return SIZE_MAX;
+	lo = 0;
+	hi = ix->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		uint32_t u = ix->items[ix->by_uid[mid]].uid;
+
+		if (u == uid)
+			return ix->by_uid[mid];
+		if (uid < u)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return SIZE_MAX;
+}
+
+int alloc_set_classify(const char *buf, size_t len, struct alloc_set_item *items, size_t n, int which)
+{
+	_cleanup_free_ uint32_t *exact = NULL, *other = NULL;
+	struct set_index ix;
+	struct subfile_iter it;
+	struct subfile_line line;
+	bool *conflict = NULL;
+	int r;
+
+	if (n == 0)
+		return 0;
+	exact = calloc(n, sizeof(*exact));
+	other = calloc(n, sizeof(*other));
+	conflict = calloc(n, sizeof(*conflict));
+	if (!exact || !other || !conflict) {
+		free(conflict);
+		return -ENOMEM;
+	}
+	r = set_index_init(&ix, items, n, which);
+	if (r < 0) {
+		free(conflict);
+		return r;
+	}
+	subfile_iter_init(&it, buf, len);
+	while (subfile_next(&it, &line)) {
+		size_t i, lo = 0, hi = n;
+		uint64_t lend;
+
+		if (line.kind != SUBFILE_ENTRY)
+			continue;
+		i = set_owner(&ix, line.owner, line.owner_len);
+		if (i != SIZE_MAX) {
+			struct alloc_set_item *t = &items[i];
+
+			if (line.start == t->want[which].start && line.count == t->want[which].count) {
+				exact[i]++;
+			} else if (other[i]++ == 0) {
+				t->old[which] = (struct idrange){ line.start, line.count };
+			}
+			continue;
+		}
+		/* Another owner's line: which wanted ranges does it overlap? The wanted ranges are
+		 * disjoint, so walk back from the last one starting before the line's end. */
+		lend = (uint64_t)line.start + line.count;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (items[ix.by_start[mid]].want[which].start < lend)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		while (lo > 0) {
+			struct alloc_set_item *t = &items[ix.by_start[lo - 1]];
+			size_t k = ix.by_start[lo - 1];
+
+			if ((uint64_t)t->want[which].start + t->want[which].count <= line.start)
+				break; /* disjoint and sorted: no earlier one reaches the line */
+			if (!conflict[k]) {
+				conflict[k] = true;
+				(void)snprintf(t->conflict[which], sizeof(t->conflict[which]), "%.*s:%" PRIu32 ":%" PRIu32,
+					       (int)(line.owner_len > 64 ? 64 : line.owner_len), line.owner, line.start,
+					       line.count);
+			}
+			lo--;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (conflict[i])
+			items[i].state[which] = ALLOC_SET_CONFLICT;
+		else if (exact[i] == 1 && other[i] == 0)
+			items[i].state[which] = ALLOC_SET_UNCHANGED;
+		else if (exact[i] == 0 && other[i] == 0)
+			items[i].state[which] = ALLOC_SET_ADDED;
+		else {
+			items[i].state[which] = ALLOC_SET_CORRECTED;
+			if (other[i] == 0) /* only repeats of the right line */
+				items[i].old[which] = items[i].want[which];
+		}
+	}
+	free(conflict);
+	set_index_free(&ix);
+	return 0;
+}
+
+/* Whether the user's lines are rewritten: changed in this file, and in conflict in neither. */
+static bool set_rewrites(const struct alloc_set_item *t, int which)
+{
+	if (t->state[0] == ALLOC_SET_CONFLICT || t->state[1] == ALLOC_SET_CONFLICT)
+		return false;
+	return t->state[which] == ALLOC_SET_ADDED || t->state[which] == ALLOC_SET_CORRECTED;
+}
+
+int alloc_set_build(const char *buf, size_t len, const struct alloc_set_item *items, size_t n, int which,
+		    char **ret, size_t *ret_len, bool *ret_changed)
+{
+	struct set_index ix;
+	struct subfile_iter it;
+	struct subfile_line line;
+	size_t cap, o = 0, rewrites = 0, extra = 0;
+	char *out;
+	int r;
+
+	*ret = NULL;
+	*ret_len = 0;
+	*ret_changed = false;
+	for (size_t i = 0; i < n; i++)
+		if (set_rewrites(&items[i], which)) {
+			rewrites++;
+			extra += strlen(items[i].user) + 2 * 10 + 3;
+		}
+	if (rewrites == 0)
+		return 0;
+	r = set_index_init(&ix, items, n, which);
+	if (r < 0)
+		return r;
+	if (len > SIZE_MAX / 2 - extra) {
+		set_index_free(&ix);
+		return -ENOMEM;
+	}
+	cap = len + 1 + extra + 1; /* + a '\n' ending the old last line, + the NUL */
+	out = malloc(cap);
+	if (!out) {
+		set_index_free(&ix);
+		return -ENOMEM;
+	}
+	subfile_iter_init(&it, buf, len);
+	while (subfile_next(&it, &line)) {
+		if (line.kind == SUBFILE_ENTRY) {
+			size_t i = set_owner(&ix, line.owner, line.owner_len);
+
+			if (i != SIZE_MAX && set_rewrites(&items[i], which))
+				continue; /* dropped: replaced by the line appended below */
+		}
+		memcpy(out + o, line.text, line.len);
+		o += line.len;
+		out[o++] = '\n';
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!set_rewrites(&items[i], which))
+			continue;
+		o += (size_t)snprintf(out + o, cap - o, "%s:%" PRIu32 ":%" PRIu32 "\n", items[i].user,
+				      items[i].want[which].start, items[i].want[which].count);
+	}
+	out[o] = '\0';
+	set_index_free(&ix);
+	*ret = out;
+	*ret_len = o;
+	*ret_changed = true;
+	return 0;
+}
+
+int alloc_set_transaction(const char *root, unsigned lock_timeout_s, bool create, bool dry_run,
+			  struct alloc_set_item *items, size_t n, struct alloc_error *err)
+{
+	_cleanup_free_ char *dir = NULL, *pwdlock = NULL, *subuid = NULL, *subgid = NULL;
+	_cleanup_free_ char *content[2] = { NULL, NULL };
+	_cleanup_close_ int pwdfd = -1;
+	struct subid_file files[2] = { { .name = "/etc/subuid" }, { .name = "/etc/subgid" } };
+	size_t clen[2] = { 0, 0 };
+	bool changed[2] = { false, false }, prefix;
+	struct alloc_error ignored;
+	int r = 0, u;
+
+	if (!err)
+		err = &ignored;
+	root = root ? root : "";
+	prefix = root[0] != '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (!alloc_name_writable(items[i].user))
+			return fail(err, ALLOC_E_NAME, NULL, -EINVAL, "'%.64s' cannot be written as an owner",
+				    items[i].user ? items[i].user : "");
+		for (int w = 0; w < 2; w++)
+			if (!idrange_valid(items[i].want[w].start, items[i].want[w].count))
+				return fail(err, ALLOC_E_POLICY, NULL, -EINVAL, "invalid range for %.64s", items[i].user);
+	}
+	dir = strjoin(root, "/etc");
+	pwdlock = strjoin(root, "/etc/.pwd.lock");
+	subuid = strjoin(root, "/etc/subuid");
+	subgid = strjoin(root, "/etc/subgid");
+	if (!dir || !pwdlock || !subuid || !subgid)
+		return fail(err, ALLOC_E_IO, NULL, -ENOMEM, NULL);
+	files[0].path = subuid;
+	files[1].path = subgid;
+
+	if (!dry_run) {
+		pwdfd = pwd_lock(pwdlock, lock_timeout_s, err, "/etc/.pwd.lock");
+		if (pwdfd < 0)
+			return pwdfd;
+		for (int i = 0; i < 2 && r == 0; i++) {
+			r = alloc_lock_file(files[i].path, err);
+			if (r < 0)
+				err->file = files[i].name;
+			else
+				files[i].locked = true;
+		}
+	}
+	/* Read and plan both files before writing either. */
+	for (int i = 0; i < 2 && r == 0; i++) {
+		r = read_subid_file(&files[i], prefix, create || dry_run, err);
+		if (r == 0) {
+			r = alloc_set_classify(files[i].buf, files[i].len, items, n, i);
+			if (r < 0)
+				r = fail(err, ALLOC_E_IO, files[i].name, r, NULL);
+		}
+	}
+	for (int i = 0; i < 2 && r == 0; i++) {
+		r = alloc_set_build(files[i].buf, files[i].len, items, n, i, &content[i], &clen[i], &changed[i]);
+		if (r < 0)
+			r = fail(err, ALLOC_E_IO, files[i].name, r, NULL);
+	}
+	if (!dry_run) {
+		for (int i = 0; i < 2 && r == 0; i++) {
+			if (!changed[i])
+				continue;
+			r = replace_subid_file(&files[i], content[i], clen[i], prefix, err);
+			if (r < 0 && i == 1 && changed[0])
+				(void)sync_dir(dir, files[0].name, NULL);
+		}
+		if (r == 0 && (changed[0] || changed[1]))
+			r = sync_dir(dir, files[changed[0] ? 0 : 1].name, err);
+	}
+	for (int i = 1; i >= 0; i--) {
+		if (files[i].locked) {
+			u = alloc_unlock_file(files[i].path);
+			if (u < 0 && r == 0)
+				r = fail(err, ALLOC_E_LOCK, files[i].name, u, "cannot remove the lock file");
+		}
+		free(files[i].buf);
+	}
+	return r;
 }
