@@ -28,6 +28,7 @@
 
 #include "alloc.h"
 #include "conf.h"
+#include "dirmode.h"
 #include "escape.h"
 #include "fdguard.h"
 #include "number.h"
@@ -51,10 +52,14 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: subid-alloc [--mode first-fit|uid] [--count N] [--min N] [--max N] [--min-uid N]\n"
 		"                   [--by-uid] [--create] [--timeout S] [--root DIR] USER\n"
+		"       subid-alloc --directory [--create] [--timeout S] [--root DIR] USER\n"
+		"       subid-alloc --directory --sync [--dry-run] [--create] [--timeout S] [--root DIR]\n"
 		"Gives USER (a login name, or a uid when all digits) a range in /etc/subuid and /etc/subgid\n"
 		"unless it has one, under shadow's locks. Defaults from /etc/login.defs (SUB_UID_MIN, ...).\n"
 		"Prints: user=NAME uid=N subuid=START:COUNT subgid=START:COUNT new=uid,gid|uid|gid|none\n"
-		"Exit status: 0 done, 1 refused or failed (one line on stderr), 2 usage error.\n");
+		"--directory: the range comes from the LDAP directory (/etc/subid-directory.conf).\n"
+		"Exit status: 0 done, 1 refused or failed (one line on stderr), 2 usage error,\n"
+		"3 (--dry-run) differences found.\n");
 }
 
 __attribute__((noreturn, format(printf, 2, 3))) static void fail(const struct ctx *c, const char *fmt, ...)
@@ -195,7 +200,7 @@ static void describe(const struct alloc_error *e, int r, char *buf, size_t size)
 int main(int argc, char **argv)
 {
 	enum { OPT_MODE = 1, OPT_COUNT, OPT_MIN, OPT_MAX, OPT_MIN_UID, OPT_BY_UID, OPT_CREATE, OPT_TIMEOUT,
-	       OPT_ROOT, OPT_HELP, OPT_VERSION };
+	       OPT_ROOT, OPT_DIRECTORY, OPT_SYNC, OPT_DRY_RUN, OPT_HELP, OPT_VERSION };
 	static const struct option longopts[] = {
 		{ "mode", required_argument, NULL, OPT_MODE },
 		{ "count", required_argument, NULL, OPT_COUNT },
@@ -206,6 +211,9 @@ int main(int argc, char **argv)
 		{ "create", no_argument, NULL, OPT_CREATE },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "root", required_argument, NULL, OPT_ROOT },
+		{ "directory", no_argument, NULL, OPT_DIRECTORY },
+		{ "sync", no_argument, NULL, OPT_SYNC },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -215,6 +223,7 @@ int main(int argc, char **argv)
 	bool have_mode = false, have_count = false, have_min = false, have_max = false, have_min_uid = false;
 	uint32_t count = 0, min = 0, max = 0, min_uid = 0, timeout = DEF_LOCK_TIMEOUT, num;
 	const char *root = "";
+	bool directory = false, sync = false, dry_run = false;
 	struct alloc_request req = { 0 };
 	struct alloc_result res = { 0 };
 	struct alloc_error err = { 0 };
@@ -254,6 +263,9 @@ int main(int argc, char **argv)
 				usage_error("--timeout %u: at most %u seconds", timeout, MAX_LOCK_TIMEOUT);
 			break;
 		case OPT_ROOT: root = optarg; break;
+		case OPT_DIRECTORY: directory = true; break;
+		case OPT_SYNC: sync = true; break;
+		case OPT_DRY_RUN: dry_run = true; break;
 		case OPT_HELP: usage(stdout); return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 		case OPT_VERSION:
 			printf("subid-alloc (newidmap) %s\n", PACKAGE_VERSION);
@@ -268,10 +280,24 @@ int main(int argc, char **argv)
 			usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	/* The directory decides the range: the local policy options have no say there. */
+	if ((sync || dry_run) && !directory)
+		usage_error("--sync and --dry-run go with --directory");
+	if (directory && (have_mode || have_count || have_min || have_max || have_min_uid || req.by_uid))
+		usage_error("--directory takes its pool from /etc/subid-directory.conf: no --mode, --count, --min, "
+			    "--max, --min-uid or --by-uid");
+	if (directory && sync && optind != argc)
+		usage_error("--sync takes no user ('%s' is extra)", argv[optind]);
+	if (directory && sync)
+		return dirmode_main(&(struct dirmode_opts){ .root = root, .sync = true, .dry_run = dry_run,
+							    .create = req.create, .lock_timeout_s = timeout });
 	if (optind == argc)
 		usage_error("no user given");
 	if (optind + 1 != argc)
 		usage_error("one user only ('%s' is extra)", argv[optind + 1]);
+	if (directory)
+		return dirmode_main(&(struct dirmode_opts){ .root = root, .user = argv[optind], .dry_run = dry_run,
+							    .create = req.create, .lock_timeout_s = timeout });
 	(void)snprintf(c.user, sizeof(c.user), "%s", argv[optind]);
 
 	/* Only root may take /etc's locks and rewrite /etc; a prefix is the tests' own tree. */

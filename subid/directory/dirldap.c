@@ -192,7 +192,13 @@ int dl_open(const struct dir_config *cfg, const char *root, bool write, struct d
 		rc = ldap_sasl_bind_s(c->ld, cfg->bind_dn, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
 		explicit_bzero(pw, cred.bv_len);
 	} else {
-		rc = ldap_sasl_bind_s(c->ld, NULL, "EXTERNAL", &cred, NULL, NULL, NULL);
+		/* An empty initial response (no authorisation identity): the identity is the peer
+		 * credentials of the socket. A server that still asks gets the same empty answer. */
+		struct berval empty = { 0, (char *)"" };
+
+		rc = ldap_sasl_bind_s(c->ld, NULL, "EXTERNAL", &empty, NULL, NULL, NULL);
+		for (int step = 0; rc == LDAP_SASL_BIND_IN_PROGRESS && step < 2; step++)
+			rc = ldap_sasl_bind_s(c->ld, NULL, "EXTERNAL", &empty, NULL, NULL, NULL);
 	}
 	if (rc != LDAP_SUCCESS) {
 		int r = fail_rc(c, rc, cfg->bind == DIR_BIND_SIMPLE ? "simple bind refused" : "SASL EXTERNAL bind refused",
