@@ -54,11 +54,13 @@
 #define DEF_UID_MIN 1000u
 #define DEF_UID_MAX 60000u
 #define DEF_TIMEOUT 30u
+#define DEF_DIR_TIMEOUT 10u /* source=directory: a login waits at most this for the directory */
 #define MAX_TIMEOUT 3600u
 #define HELPER_OUT_MAX 1024 /* what is kept of each of the helper's stdout and stderr */
 
 struct opts {
 	bool debug, quiet, create, by_uid;
+	bool directory, have_timeout; /* source=directory: the helper runs subid-alloc --directory */
 	bool have_mode, have_count, have_min, have_max, have_min_uid, have_max_uid;
 	enum alloc_mode mode;
 	uint32_t count, min, max, min_uid, max_uid;
@@ -148,6 +150,16 @@ static int parse_opts(pam_handle_t *pamh, int argc, const char **argv, struct op
 				return -EINVAL;
 			}
 			o->timeout = t;
+			o->have_timeout = true;
+		} else if (v && KEY("source")) {
+			if (strcmp(v, "directory") == 0) {
+				o->directory = true;
+			} else if (strcmp(v, "files") == 0) {
+				o->directory = false;
+			} else {
+				pam_syslog(pamh, LOG_ERR, "option source=%s: expected files or directory; refusing to allocate", v);
+				return -EINVAL;
+			}
 		} else if (v && KEY("helper")) {
 			if (v[0] != '/') {
 				pam_syslog(pamh, LOG_ERR, "option helper=%s: not an absolute path; refusing to allocate", v);
@@ -162,6 +174,14 @@ static int parse_opts(pam_handle_t *pamh, int argc, const char **argv, struct op
 		}
 #undef KEY
 	}
+	/* The directory decides the range (/etc/subid-directory.conf): local policy options would
+	 * be silently meaningless there. */
+	if (o->directory && (o->have_mode || o->have_count || o->have_min || o->have_max || o->by_uid)) {
+		pam_syslog(pamh, LOG_ERR, "source=directory takes no mode=, count=, min=, max= or by_uid; refusing to allocate");
+		return -EINVAL;
+	}
+	if (o->directory && !o->have_timeout)
+		o->timeout = DEF_DIR_TIMEOUT;
 	return 0;
 }
 
@@ -603,6 +623,8 @@ static int allocate(pam_handle_t *pamh, const struct opts *o, const char *user, 
 	/* The helper gets numbers re-formatted from what we parsed, never option text as written. The
 	 * lock wait is half the time we give it, so a busy lock is reported by the helper itself. */
 	argv[n++] = "subid-alloc";
+	if (o->directory)
+		argv[n++] = "--directory";
 	if (o->have_mode) {
 		argv[n++] = "--mode";
 		argv[n++] = o->mode == ALLOC_UID ? "uid" : "first-fit";
@@ -619,7 +641,8 @@ static int allocate(pam_handle_t *pamh, const struct opts *o, const char *user, 
 		NUM_ARG("--min", 1, o->min);
 	if (o->have_max)
 		NUM_ARG("--max", 2, o->max);
-	NUM_ARG("--min-uid", 3, o->min_uid);
+	if (!o->directory)
+		NUM_ARG("--min-uid", 3, o->min_uid);
 	NUM_ARG("--timeout", 4, o->timeout / 2);
 #undef NUM_ARG
 	if (o->by_uid)

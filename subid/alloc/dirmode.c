@@ -130,6 +130,37 @@ static int load_config(const char *root, struct dir_config *cfg)
 
 /* ---- One user -------------------------------------------------------------------------------- */
 
+/* The user's valid entry must not overlap any other entry: those near it are fetched (an entry
+ * of the pool's count that overlaps starts within count - 1 of it) and compared. Returns 0 or 1
+ * (refused, printed). */
+static int overlap_check(struct dl_conn *conn, const struct dir_config *cfg, const char *user,
+			 const struct dir_entry *own)
+{
+	struct dl_entries near = { 0 };
+	struct dir_entry o;
+	char err[512];
+	int r = 0;
+
+	r = dl_search_entries_near(conn, own->uid.start < own->gid.start ? own->uid.start : own->gid.start,
+				   own->uid.start < own->gid.start ? own->gid.start - own->uid.start + cfg->count
+								   : own->uid.start - own->gid.start + cfg->count,
+				   &near, err, sizeof(err));
+	if (r < 0)
+		return refuse(user, "cannot search the entries near %s: %s", own->dn, err);
+	for (size_t i = 0; i < near.n && r == 0; i++) {
+		dir_entry_check(&near.e[i], cfg, &o);
+		if (!o.has_ranges || dir_dn_equal(o.dn, own->dn))
+			continue;
+		if (idrange_overlap(o.uid.start, o.uid.count, own->uid.start, own->uid.count) ||
+		    idrange_overlap(o.gid.start, o.gid.count, own->gid.start, own->gid.count))
+			r = refuse(user, "directory entry %s: its range %" PRIu32 "+%" PRIu32 " overlaps entry %s (%" PRIu32
+				   "+%" PRIu32 "); nothing written", own->dn, own->uid.start, own->uid.count, o.dn,
+				   o.uid.start, o.uid.count);
+	}
+	dl_entries_free(&near);
+	return r;
+}
+
 /* The user's entries, judged. Returns 0 with ret_range[2] (the one valid entry's sub-uid and
  * sub-gid ranges), -ENOENT (none),
  * or 1 (refused, printed). */
@@ -163,7 +194,7 @@ static int user_entry(struct dl_conn *conn, const struct dir_config *cfg, const 
 	} else {
 		ret_range[0] = e[0].uid;
 		ret_range[1] = e[0].gid;
-		r = 0;
+		r = overlap_check(conn, cfg, user, &e[0]);
 	}
 	dl_entries_free(&es);
 	return r;

@@ -566,24 +566,49 @@ static int one_entry(struct dl_conn *c, LDAPMessage *e, void *arg)
 	return 0;
 }
 
-int dl_search_entries(struct dl_conn *c, const char *owner_dn, struct dl_entries *ret, char *err, size_t errsize)
+static int search_entries(struct dl_conn *c, const char *filter, bool paged, struct dl_entries *ret, char *err,
+			  size_t errsize)
 {
 	char *attrs[] = { "ipaOwner", "ipaSubUidNumber", "ipaSubUidCount", "ipaSubGidNumber", "ipaSubGidCount", NULL };
 	struct entry_store *s = calloc(1, sizeof(*s));
 	struct dl_entries out = { .store = s };
 	struct entry_list l = { &out, s };
-	_cleanup_free_ char *filter = NULL;
 	int r;
 
 	if (!s)
 		return -ENOMEM;
+	r = search_paged(c, c->cfg->subid_base, LDAP_SCOPE_SUBTREE, filter, attrs, paged, one_entry, &l, err, errsize);
+	if (r < 0) {
+		dl_entries_free(&out);
+		return r;
+	}
+	*ret = out;
+	return 0;
+}
+
+int dl_search_entries_near(struct dl_conn *c, uint32_t start, uint32_t count, struct dl_entries *ret, char *err,
+			   size_t errsize)
+{
+	uint64_t lo = start >= count ? (uint64_t)start - count + 1 : 0, hi = (uint64_t)start + count - 1;
+	char filter[256];
+
+	(void)snprintf(filter, sizeof(filter),
+		       "(&(objectClass=ipaSubordinateId)(|(&(ipaSubUidNumber>=%" PRIu64 ")(ipaSubUidNumber<=%" PRIu64
+		       "))(&(ipaSubGidNumber>=%" PRIu64 ")(ipaSubGidNumber<=%" PRIu64 "))))",
+		       lo, hi, lo, hi);
+	return search_entries(c, filter, true, ret, err, errsize);
+}
+
+int dl_search_entries(struct dl_conn *c, const char *owner_dn, struct dl_entries *ret, char *err, size_t errsize)
+{
+	_cleanup_free_ char *filter = NULL;
+	int r;
+
 	if (owner_dn) {
 		struct berval bv = { strlen(owner_dn), (char *)owner_dn }, esc = { 0, NULL };
 
-		if (ldap_bv2escaped_filter_value(&bv, &esc) != 0) {
-			dl_entries_free(&out);
+		if (ldap_bv2escaped_filter_value(&bv, &esc) != 0)
 			return -ENOMEM;
-		}
 		r = asprintf(&filter, "(&(objectClass=ipaSubordinateId)(ipaOwner=%s))", esc.bv_val);
 		ber_memfree(esc.bv_val);
 	} else {
@@ -591,17 +616,9 @@ int dl_search_entries(struct dl_conn *c, const char *owner_dn, struct dl_entries
 	}
 	if (r < 0) {
 		filter = NULL;
-		dl_entries_free(&out);
 		return -ENOMEM;
 	}
-	r = search_paged(c, c->cfg->subid_base, LDAP_SCOPE_SUBTREE, filter, attrs, owner_dn == NULL, one_entry, &l, err,
-			 errsize);
-	if (r < 0) {
-		dl_entries_free(&out);
-		return r;
-	}
-	*ret = out;
-	return 0;
+	return search_entries(c, filter, owner_dn == NULL, ret, err, errsize);
 }
 
 void dl_entries_free(struct dl_entries *e)

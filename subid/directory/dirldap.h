@@ -45,6 +45,13 @@ struct dl_entries {
 int dl_search_entries(struct dl_conn *c, const char *owner_dn, struct dl_entries *ret, char *err, size_t errsize);
 void dl_entries_free(struct dl_entries *e);
 
+/* The entries that can overlap [start, start + count) in either id space while having at most
+ * count ids: those whose ipaSubUidNumber or ipaSubGidNumber lies in [start - count + 1,
+ * start + count - 1] (integerOrderingMatch). An entry of a larger count is refused for its own
+ * owner by dir_entry_check(), and never handed out (dir_choose() sees every entry). */
+int dl_search_entries_near(struct dl_conn *c, uint32_t start, uint32_t count, struct dl_entries *ret, char *err,
+			   size_t errsize);
+
 /* All posixAccount entries under user_base: DN (as the server returns it), uid (exactly one
  * value, else skipped and counted in *ret_bad) and uidNumber. */
 struct dl_user {
