@@ -3,8 +3,9 @@
 # the README's commands and by CI.
 set -eu
 export DEBIAN_FRONTEND=noninteractive
-# The daemons among these (docker.io's dockerd and containerd, lxc's lxc-net) must not start on
-# the test machine: the tests run their own, as throw-away users, in private namespaces. A
+# The daemons among these (docker.io's dockerd and containerd, lxc's lxc-net, slapd, nslcd) must
+# not start on the test machine: the tests run their own, as throw-away users or on private
+# sockets, in private namespaces. A
 # policy-rc.d that exits 101 makes every postinst skip "invoke-rc.d start"; ours is removed again
 # afterwards (one that was there already is left alone).
 policy=
@@ -22,4 +23,5 @@ apt-get install -y -q --no-install-recommends \
 	python3-jsonschema fuse-overlayfs fuse3 slirp4netns \
 	debhelper lintian fakeroot clang libclang-rt-14-dev cppcheck clang-tidy bear \
 	podman runc conmon crun busybox-static catatonit \
-	docker.io containerd rootlesskit iptables lxc lxc-templates buildah binutils
+	docker.io containerd rootlesskit iptables lxc lxc-templates buildah binutils \
+	libldap-dev slapd ldap-utils nslcd libnss-ldapd

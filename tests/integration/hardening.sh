@@ -15,8 +15,9 @@
 #                           libc; libsubid is dlopen()ed only for an NSS subid source: linking it
 #                           would load it, and its own dependencies, into every run);
 #     subid-check           libcap.so.2 libc.so.6 (reads file capabilities; no privilege);
-#     subid-alloc           libc.so.6 (root-run, rewrites /etc/subuid and /etc/subgid under
-#                           shadow's locks: nothing but the library and libc is needed);
+#     subid-alloc           libldap-2.5.so.0 liblber-2.5.so.0 libc.so.6 (root-run, rewrites
+#                           /etc/subuid and /etc/subgid under shadow's locks; --directory talks
+#                           to the LDAP directory through libldap, its one addition);
 #     pam_subid.so          libpam.so.0 libc.so.6 (loaded into every process that opens a PAM
 #                           session: it must bring in nothing else; it execs subid-alloc for the
 #                           work, so it links neither libsubid nor libcap nor libaudit), and it
@@ -132,6 +133,12 @@ check_elf() {
 }
 
 HELPERS_NEEDED="libcap.so.2 libaudit.so.1 libc.so.6"
+# libldap's sonames as this build links them (Debian 12: libldap-2.5.so.0 liblber-2.5.so.0); the
+# directory source lives in subid-alloc only.
+ALLOC_NEEDED=$({
+	echo libc.so.6
+	readelf -d "$B/subid/alloc/subid-alloc" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(libl\(dap\|ber\)[^]]*\)\]$/\1/p'
+} | sort | paste -sd ' ')
 
 # check_tree WHERE BINDIR SBINDIR PAMDIR
 check_tree() {
@@ -140,7 +147,7 @@ check_tree() {
 	check_elf "$where newgidmap" "$2/newgidmap" pie "$HELPERS_NEEDED"
 	check_elf "$where subid-check" "$2/subid-check" pie "libcap.so.2 libc.so.6"
 	if [ -n "$3" ]; then
-		check_elf "$where subid-alloc" "$3/subid-alloc" pie "libc.so.6"
+		check_elf "$where subid-alloc" "$3/subid-alloc" pie "$ALLOC_NEEDED"
 	fi
 	if [ -n "$4" ]; then
 		check_elf "$where pam_subid.so" "$4/pam_subid.so" dso "libpam.so.0 libc.so.6"

@@ -262,6 +262,7 @@ nslcd_here() {
 	chown nslcd:nslcd /run/nslcd
 	nslcd -n >>"$LDAP_ROOT/nslcd.log" 2>&1 &
 	NSLCD_PID=$!
+	BG_PIDS+=("$NSLCD_PID") # lib.sh's exit trap stops it
 	for ((i = 0; i < 500; i++)); do
 		[ -S /run/nslcd/socket ] && return 0
 		sleep 0.01
