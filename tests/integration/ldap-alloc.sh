@@ -282,6 +282,7 @@ check_rc "directory and NSS down" 1
 check_err "directory and NSS down" "no such user 'nidd12'"
 files_unchanged "directory and NSS down"
 ldap_run main
+nss_wait nidd12
 run "$A" --directory nidd12
 check_rc "directory back" 0
 
@@ -300,6 +301,7 @@ for round in 1 2; do
 	done
 	ldap_run main
 done
+nss_wait niddr16
 bad=
 for i in $(seq 1 16); do
 	"$A" --directory "niddr$i" >/dev/null 2>"$T_DIR/r.err" || bad="$bad niddr$i($(cat "$T_DIR/r.err"))"

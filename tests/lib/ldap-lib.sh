@@ -253,7 +253,9 @@ dir_entries() {
 # private overlay or copy (lib.sh's, or a host's).
 nslcd_here() {
 	local uri=$1 i
-	printf 'uid nslcd\ngid nslcd\nuri %s\nbase %s\nbase passwd %s\n' "$uri" "$LDAP_SUFFIX" "$LDAP_USERS_BASE" >/etc/nslcd.conf
+	# Retry a restarted server after 1 s, not nslcd's default 10 s of failing fast.
+	printf 'uid nslcd\ngid nslcd\nuri %s\nbase %s\nbase passwd %s\nreconnect_sleeptime 1\nreconnect_retrytime 1\n' \
+		"$uri" "$LDAP_SUFFIX" "$LDAP_USERS_BASE" >/etc/nslcd.conf
 	chown root:nslcd /etc/nslcd.conf
 	chmod 0640 /etc/nslcd.conf
 	sed -i -E 's/^(passwd|group):.*/\1: files ldap/' /etc/nsswitch.conf
@@ -268,6 +270,16 @@ nslcd_here() {
 		sleep 0.01
 	done
 	echo "nslcd did not start: $(tail -3 "$LDAP_ROOT/nslcd.log")" >&2
+	return 1
+}
+
+# nss_wait USER: until NSS resolves USER again (nslcd reconnects to a restarted slapd), 10 s at most.
+nss_wait() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		getent passwd "$1" >/dev/null && return 0
+		sleep 0.05
+	done
 	return 1
 }
 
