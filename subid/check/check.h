@@ -85,6 +85,29 @@ void check_subids_allocation(struct check_ctx *c); /* subids.allocation (allocat
 void check_area_probe(struct check_ctx *c);     /* probe.*   : live user namespace through the helpers */
 void check_area_container(struct check_ctx *c); /* container.* : /proc masks, pid ns, /sys, cgroup, fuse, network */
 
+/* Collisions of one kind of the user's sub-id ranges (collide.c): systemd's reserved ranges, the
+ * ids SSSD's domains hand out, other owners in the NSS subid source. subids.c calls it once per
+ * kind, with the ranges the helpers would use and its own fix builder. */
+struct idrange;
+struct collide_in {
+	const char *kind;       /* "subuid" or "subgid" */
+	const char *idword;     /* "uid" or "gid" */
+	const char *path;       /* "/etc/subuid" */
+	unsigned which;         /* 1 (subuid) or 2 (subgid), as the fix builder takes it */
+	const struct idrange *r;
+	size_t n;
+	bool known;             /* false: the ranges cannot be read here (the checks are skipped) */
+	const char *nss_source; /* the NSS subid source the ranges came from, or NULL for the files */
+	/* A fix that moves the range del to a free one (malloc()ed; NULL when out of memory). */
+	char *(*fix)(void *ctx, unsigned which, const struct idrange *del);
+	void *ctx;
+};
+void check_collisions(struct check_ctx *c, const struct collide_in *in);
+
+/* systemd's reserved ranges and the ranges SSSD's domains hand out here, for proposals of free
+ * ranges to avoid. Returns how many were stored in out (at most max). */
+size_t check_reserved_ranges(const struct check_ctx *c, struct idrange *out, size_t max);
+
 /* subid-check rootfs PATH [--map inner:outer:count]...: returns like main's exit status. */
 struct idmap_extent;
 void check_rootfs(struct check_ctx *c, const char *path, const struct idmap_extent *map, size_t n_map);

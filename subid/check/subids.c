@@ -666,6 +666,11 @@ static bool free_range(struct state *s, uint64_t size, uint64_t *ret)
 	size_t n = 0, cap = 0;
 	uint64_t cand;
 
+	struct idrange rsv[96];
+	/* Never propose ids that systemd or an SSSD domain hands out (collide.c). */
+	size_t n_rsv = check_reserved_ranges(s->c, rsv, ELEMENTSOF(rsv));
+
+	cap = n_rsv;
 	for (int i = 0; i < 2; i++)
 		cap += s->k[i].lines + s->k[i].n_acc; /* lines: the entries and the lines shadow_taken() reads */
 	/* At least one element, so that v is never NULL where it is filled. */
@@ -681,6 +686,8 @@ static bool free_range(struct state *s, uint64_t size, uint64_t *ret)
 			v[n++] = (struct ival){ s->k[i].acc[j].id, (uint64_t)s->k[i].acc[j].id + 1 };
 		n += shadow_taken(&s->k[i], v + n, cap - n);
 	}
+	for (size_t j = 0; j < n_rsv; j++)
+		v[n++] = (struct ival){ rsv[j].start, (uint64_t)rsv[j].start + rsv[j].count };
 	if (n)
 		qsort(v, n, sizeof(*v), cmp_ival);
 	cand = align_up(s->defs[0].min > s->defs[1].min ? s->defs[0].min : s->defs[1].min);
@@ -733,6 +740,14 @@ static char *fix_add(struct state *s, unsigned which, uint64_t size, const struc
 		tprintf(&t, "--add-subgids %llu-%llu ", (unsigned long long)start, (unsigned long long)(start + size - 1));
 	tprintf(&t, "%s", user_word(s, word, sizeof(word)));
 	return text_take(&t, s->c);
+}
+
+/* collide.c's fixes: move the range del of one kind to a free range. */
+static char *collide_fix(void *ctx, unsigned which, const struct idrange *del)
+{
+	struct state *s = ctx;
+
+	return fix_add(s, which, align_up(del->count), &s->k[which == 1 ? 0 : 1], del);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1411,6 +1426,10 @@ void check_area_subids(struct check_ctx *c)
 		check_overlap_users(&s, k);
 		check_overlap_accounts(&s, k);
 		check_bounds(&s, k);
+		check_collisions(c, &(struct collide_in){
+			.kind = k->name, .idword = k->idword, .path = k->path, .which = i == 0 ? 1 : 2,
+			.r = k->eff, .n = k->n_eff, .known = k->eff_known,
+			.nss_source = s.src_state == SRC_NSS_OK ? s.src : NULL, .fix = collide_fix, .ctx = &s });
 	}
 	check_nsswitch(&s);
 	check_login_defs(&s);

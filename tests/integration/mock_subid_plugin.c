@@ -5,7 +5,8 @@
  * /etc/nsswitch.conf: MOCK_OWNER owns uids MOCK_UID_START+MOCK_COUNT and gids
  * MOCK_GID_START+MOCK_COUNT; asking about MOCK_ERROR_OWNER fails as a directory outage would;
  * every other owner has no range. The helper's environment is cleared, so the answers are fixed
- * at build time. */
+ * at build time. With -DMOCK_OWNER2='"name"' (check-collide.sh) a second owner holds uids
+ * MOCK_UID2_START+MOCK_COUNT2 and gids MOCK_GID2_START+MOCK_COUNT2 (-D to move them). */
 #include <pwd.h>
 #include <shadow/subid.h>
 #include <stdbool.h>
@@ -23,6 +24,15 @@
 #define MOCK_GID_START 400000UL
 #define MOCK_COUNT 65536UL
 #define MOCK_EXTRA_START 500000UL
+#ifndef MOCK_UID2_START
+#define MOCK_UID2_START 320000UL
+#endif
+#ifndef MOCK_GID2_START
+#define MOCK_GID2_START 420000UL
+#endif
+#ifndef MOCK_COUNT2
+#define MOCK_COUNT2 65536UL
+#endif
 
 static unsigned long mock_start(enum subid_type t)
 {
@@ -37,6 +47,13 @@ enum subid_status shadow_subid_has_range(const char *owner, unsigned long start,
 	*result = false;
 	if (strcmp(owner, MOCK_ERROR_OWNER) == 0)
 		return SUBID_STATUS_ERROR_CONN;
+#ifdef MOCK_OWNER2
+	if (strcmp(owner, MOCK_OWNER2) == 0) {
+		s = t == ID_TYPE_UID ? MOCK_UID2_START : MOCK_GID2_START;
+		*result = start >= s && count <= MOCK_COUNT2 && start - s <= MOCK_COUNT2 - count;
+		return SUBID_STATUS_SUCCESS;
+	}
+#endif
 	if (strcmp(owner, MOCK_OWNER) != 0)
 		return SUBID_STATUS_SUCCESS;
 	*result = start >= s && count <= MOCK_COUNT && start - s <= MOCK_COUNT - count;
@@ -58,6 +75,18 @@ enum subid_status shadow_subid_list_owner_ranges(const char *owner, enum subid_t
 	*count = 0;
 	if (strcmp(owner, MOCK_ERROR_OWNER) == 0)
 		return SUBID_STATUS_ERROR_CONN;
+#ifdef MOCK_OWNER2
+	if (strcmp(owner, MOCK_OWNER2) == 0) {
+		r = malloc(sizeof(*r));
+		if (!r)
+			return SUBID_STATUS_ERROR;
+		r->start = t == ID_TYPE_UID ? MOCK_UID2_START : MOCK_GID2_START;
+		r->count = MOCK_COUNT2;
+		*ranges = r;
+		*count = 1;
+		return SUBID_STATUS_SUCCESS;
+	}
+#endif
 	if (strcmp(owner, MOCK_OWNER) != 0)
 		return SUBID_STATUS_SUCCESS;
 	/* The caller frees the array with free() (libsubid < 4.16) or shadow_subid_free(). */
@@ -79,16 +108,31 @@ enum subid_status shadow_subid_find_subid_owners(unsigned long id, enum subid_ty
 
 	*uids = NULL;
 	*count = 0;
-	if (id < s || id - s >= MOCK_COUNT)
-		return SUBID_STATUS_SUCCESS;
-	pw = getpwnam(MOCK_OWNER);
-	if (!pw)
-		return SUBID_STATUS_UNKNOWN_USER;
-	*uids = malloc(sizeof(**uids));
+	/* Room for both owners: their ranges may overlap (check-collide.sh makes them). */
+	*uids = malloc(2 * sizeof(**uids));
 	if (!*uids)
 		return SUBID_STATUS_ERROR;
-	(*uids)[0] = pw->pw_uid;
-	*count = 1;
+	if (id >= s && id - s < MOCK_COUNT) {
+		pw = getpwnam(MOCK_OWNER);
+		if (!pw) {
+			free(*uids);
+			*uids = NULL;
+			return SUBID_STATUS_UNKNOWN_USER;
+		}
+		(*uids)[(*count)++] = pw->pw_uid;
+	}
+#ifdef MOCK_OWNER2
+	s = t == ID_TYPE_UID ? MOCK_UID2_START : MOCK_GID2_START;
+	if (id >= s && id - s < MOCK_COUNT2) {
+		pw = getpwnam(MOCK_OWNER2);
+		if (pw)
+			(*uids)[(*count)++] = pw->pw_uid;
+	}
+#endif
+	if (*count == 0) {
+		free(*uids);
+		*uids = NULL;
+	}
 	return SUBID_STATUS_SUCCESS;
 }
 #endif
