@@ -721,9 +721,6 @@ static __attribute__((noinline)) int run(enum idmap_kind kind, int argc, char **
 		.gid = getgid(),
 		.src = { .fd = -1 },
 	};
-	_cleanup_free_ struct idrange *ranges = NULL;
-	_cleanup_free_ char *text = NULL;
-
 	log_ctx.prog = kind == IDMAP_UID ? "newuidmap" : "newgidmap";
 	log_ctx.map = rq.kname;
 	log_ctx.uid = rq.uid;
@@ -742,12 +739,12 @@ static __attribute__((noinline)) int run(enum idmap_kind kind, int argc, char **
 	parse_request(&rq, argc, argv);
 	open_target(&rq);
 	read_grants(&rq);
-	ranges = rq.ranges;
 	validate(&rq, argv);
-	text = rq.text;
 	write_map(&rq);
 	log_granted();
 	drop_all();
+	free(rq.ranges);
+	free(rq.text);
 	return EXIT_SUCCESS;
 }
 
