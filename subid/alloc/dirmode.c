@@ -43,7 +43,7 @@
 #include "paths.h"
 #include "util.h"
 
-#define ADD_TRIES 32
+#define ADD_TRIES 64 /* with n hosts racing for the lowest slot, each round one wins */
 #define CONF_MAX (64u << 10)
 
 /* Sync's plan, printed per user. */
