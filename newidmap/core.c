@@ -126,7 +126,8 @@ struct target {
 	int dirfd;
 	int pid;       /* the pid form, or 0 */
 	int passed_fd; /* N of fd:N, or -1 */
-	char label[32]; /* "pid 1234" or "fd:5" for messages */
+	bool pidfd;    /* fd:N is a pidfd; dirfd is then our own open of /proc/PID */
+	char label[48]; /* "1234", "fd:5" or "fd:5 (pidfd of 1234)" for messages */
 };
 
 static void parse_target(const char *arg, struct target *t)
@@ -137,6 +138,7 @@ static void parse_target(const char *arg, struct target *t)
 	t->dirfd = -1;
 	t->pid = 0;
 	t->passed_fd = -1;
+	t->pidfd = false;
 	(void)snprintf(clean, sizeof(clean), "%s", arg); /* cut only: die() escapes the whole message */
 	if (strncmp(arg, "fd:", 3) == 0) {
 		if (subid_parse_u32_str(arg + 3, &v) < 0 || v > INT32_MAX)
@@ -156,6 +158,72 @@ static void parse_target(const char *arg, struct target *t)
 	snprintf(t->label, sizeof(t->label), "%u", (unsigned)v);
 }
 
+/* The pid of a pidfd, from /proc/self/fdinfo/N ("Pid:\t1234"), as seen in the pid namespace of
+ * the procfs at /proc (the one we then open /proc/PID in). Returns the pid, 0 when the process
+ * is in a pid namespace that procfs does not see, -1 when it has exited, or -2 when fd is not a
+ * pidfd (no Pid: line) or the fdinfo cannot be read. */
+static long pidfd_pid(int fd)
+{
+	char path[64], buf[1024], *p;
+	_cleanup_close_ int info = -1;
+	ssize_t n;
+	uint32_t v;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	info = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (info < 0 || !is_procfs(info))
+		return -2;
+	n = read(info, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return -2;
+	buf[n] = '\0';
+	p = strstr(buf, "\nPid:\t");
+	if (!p)
+		return -2;
+	p += strlen("\nPid:\t");
+	if (strncmp(p, "-1\n", 3) == 0)
+		return -1;
+	if (subid_parse_u32(p, strcspn(p, "\n"), &v) < 0 || v > INT32_MAX)
+		return -2;
+	return (long)v;
+}
+
+/* Whether the process of a pidfd is still there (a zombie counts: its pid is not free yet).
+ * Signal 0 is only a permission and existence check; EPERM also proves that it exists. */
+static bool pidfd_alive(int fd)
+{
+	return syscall(SYS_pidfd_send_signal, fd, 0, NULL, 0) == 0 || errno == EPERM;
+}
+
+/* fd:N holding a pidfd (pidfd_open(2), clone3(CLONE_PIDFD)): its pid, then /proc/PID opened by
+ * us, then the proof that the process was alive after that open, so the pid could not have been
+ * freed and given to another process in between: what we opened is the pidfd's process. */
+static void open_pidfd_target(struct target *t, int fd)
+{
+	long pid = pidfd_pid(fd);
+	char path[32];
+
+	if (pid == -2)
+		die("target fd:%d is neither a /proc/PID directory nor a pidfd", fd);
+	if (pid == -1)
+		die("target process %s has exited (its pidfd says so)", t->label);
+	if (pid == 0)
+		die("target fd:%d is a pidfd of a process in a pid namespace that /proc does not show", fd);
+	snprintf(t->label, sizeof(t->label), "fd:%d (pidfd of %ld)", fd, pid);
+	snprintf(path, sizeof(path), "/proc/%ld", pid);
+	t->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (t->dirfd < 0 && errno != ENOENT && errno != ESRCH)
+		die_errno(errno, "cannot open %s", path);
+	if (!pidfd_alive(fd))
+		die("target process %s has exited (pid %ld may already belong to another process)", t->label, pid);
+	if (t->dirfd < 0)
+		die("target process %s: %s does not exist although the process lives: is /proc mounted for "
+		    "another pid namespace?", t->label, path);
+	if (!is_procfs(t->dirfd))
+		die("%s is not on procfs: is /proc mounted?", path);
+	t->pidfd = true;
+}
+
 static void open_target_dir(struct target *t)
 {
 	struct stat st;
@@ -163,14 +231,19 @@ static void open_target_dir(struct target *t)
 	if (t->passed_fd >= 0) {
 		int fd = t->passed_fd;
 
-		/* Prove it is a procfs /proc/PID (or /proc/PID/task/TID) directory: on procfs, a
-		 * directory, holding a uid_map that is itself on the same procfs. Shadow's check compares
-		 * with /proc/self/uid_map; ours also accepts a procfs of another pid namespace. */
+		/* A /proc/PID (or /proc/PID/task/TID) directory is proven by being a directory on
+		 * procfs holding a uid_map that is itself on the same procfs. Shadow's check compares
+		 * with /proc/self/uid_map; ours also accepts a procfs of another pid namespace.
+		 * Anything else must be a pidfd. */
 		if (fcntl(fd, F_GETFD) < 0)
 			die_errno(errno, "target fd:%d is not an open descriptor", fd);
 		if (fstat(fd, &st) < 0)
 			die_errno(errno, "cannot stat target fd:%d", fd);
-		if (!S_ISDIR(st.st_mode) || !is_procfs(fd))
+		if (!S_ISDIR(st.st_mode)) {
+			open_pidfd_target(t, fd);
+			return;
+		}
+		if (!is_procfs(fd))
 			die("target fd:%d is not a /proc/PID directory on procfs", fd);
 		{
 			_cleanup_close_ int probe = open_in_proc(fd, "uid_map", O_RDONLY);

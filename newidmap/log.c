@@ -84,7 +84,8 @@ static noreturn void refuse(const char *msg, bool usage)
 	(void)str_escape(msg, ESCAPE_QUOTED, clean, sizeof(clean));
 	fprintf(stderr, "%s: %s\n", log_ctx.prog, clean);
 	if (usage)
-		fprintf(stderr, "usage: %s <pid>|fd:<pidfd> <inner> <outer> <count> [<inner> <outer> <count>]...\n",
+		fprintf(stderr, "usage: %s <pid>|fd:<N> <inner> <outer> <count> [<inner> <outer> <count>]...\n"
+			"  fd:<N>: inherited descriptor N, open on /proc/<pid> or a pidfd (pidfd_open, clone3)\n",
 			log_ctx.prog);
 	syslog_fields(LOG_NOTICE, "refuse", clean);
 	audit("refuse", clean, 0);
