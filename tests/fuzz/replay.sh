@@ -1,29 +1,39 @@
 #!/bin/bash
 # make check: every libFuzzer target once over its checked-in corpus (tests/fuzz/corpus/TARGET),
 # without fuzzing, so a seed or a past crash reproducer that fails again fails the suite.
-# The targets are built with clang through make fuzz-build. SKIP (77) when clang or its
+# The targets are built with clang through make fuzz-build. SKIP when clang or its
 # libFuzzer runtime (Debian: clang, libclang-rt-14-dev) is missing. fuzz_diff_libsubid needs a
 # private mount namespace (root, or user namespaces): without one it alone is skipped.
-set -euo pipefail
+# TAP: one result per target, from run.sh's table.
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
 
-: "${abs_top_builddir:?}" "${abs_top_srcdir:?}"
 clang=${CLANG:-clang}
-
-if ! command -v "$clang" >/dev/null 2>&1; then
-	echo "SKIP: $clang not found (Debian package clang)"
-	exit 77
-fi
+need_tools "$clang"
 probe=$(mktemp -d "${TMPDIR:-/tmp}/fuzz-probe.XXXXXX")
-trap 'rm -rf "$probe"' EXIT
+at_exit 'rm -rf "$probe"'
 printf '%s\n' '#include <stddef.h>' '#include <stdint.h>' \
 	'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }' >"$probe/p.c"
 if ! "$clang" -fsanitize=fuzzer,address,undefined -o "$probe/p" "$probe/p.c" >"$probe/log" 2>&1; then
-	echo "SKIP: $clang cannot link -fsanitize=fuzzer,address,undefined (Debian package libclang-rt-14-dev):"
-	sed 's/^/  /' "$probe/log"
-	exit 77
+	skip "$clang cannot link -fsanitize=fuzzer,address,undefined (Debian package libclang-rt-14-dev): $(head -n 3 "$probe/log")"
 fi
 
+targets=(number subfile args maptext alloc diff_libsubid)
 cd "$abs_top_builddir"
-make --no-print-directory fuzz-build CLANG="$clang"
-exec bash "$abs_top_srcdir/tests/fuzz/run.sh" replay "$abs_top_srcdir/tests/fuzz/corpus" tests/fuzz 0 \
-	number subfile args maptext alloc diff_libsubid
+make --no-print-directory fuzz-build CLANG="$clang" >"$probe/build" 2>&1 ||
+	bail_out "make fuzz-build failed: $(tail -n 5 "$probe/build")"
+rc=0
+bash "$abs_top_srcdir/tests/fuzz/run.sh" replay "$abs_top_srcdir/tests/fuzz/corpus" tests/fuzz 0 \
+	"${targets[@]}" >"$probe/table" 2>&1 || rc=$?
+sed 's/^/# /' "$probe/table"
+for t in "${targets[@]}"; do
+	line=$(awk -v t="$t" '$1 == t { print; exit }' "$probe/table")
+	read -r _ result execs crashes log <<<"${line:-- missing 0 0 -}"
+	case $result in
+	ok) pass "fuzz_$t: its corpus replays without a crash ($execs inputs)" ;;
+	SKIP) skip_some "fuzz_$t: it needs a private mount namespace" ;;
+	*) fail "fuzz_$t: its corpus replays without a crash" "result $result, $crashes crashes; log $log" ;;
+	esac
+done
+[ "$rc" = 0 ] || [ "$T_FAILED" != 0 ] || fail "run.sh replay exits 0" "it exited $rc"
+finish

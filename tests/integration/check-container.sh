@@ -5,16 +5,9 @@
 # in PATH), then real states made in our private mount namespace: /proc over-mounted from
 # /dev/null, a read-only /sys bind, a new PID namespace, a PATH without slirp4netns or pasta.
 # Every assertion reads the --json output.
-SUBID_CHECK=${SUBID_CHECK:-${abs_top_builddir:-$(dirname "$0")/../..}/subid/check/subid-check}
-if [ -z "${NEWIDMAP_INTEG_NS:-}" ] && [ "$(id -u)" = 0 ]; then
-	if [ ! -f "$SUBID_CHECK" ] || [ "$(head -c 4 "$SUBID_CHECK" | od -An -c | tr -d ' ')" != '177ELF' ]; then
-		echo "SKIP: $SUBID_CHECK is not a built subid-check binary (set SUBID_CHECK)"
-		exit 77
-	fi
-fi
-export SUBID_CHECK
 # shellcheck source=tests/lib/lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
+need_built "$SUBID_CHECK"
 
 PY=$(command -v /usr/bin/python3 python3 | head -n 1)
 [ -n "$PY" ] || skip "python3 is needed to read the JSON output"

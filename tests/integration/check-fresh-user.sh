@@ -8,8 +8,8 @@
 # shellcheck source=tests/lib/lib.sh
 . "$(dirname "$0")/../lib/lib.sh"
 
-SC=${SUBID_CHECK:-${abs_top_builddir:-}/subid/check/subid-check}
-[ -x "$SC" ] || { fail "subid-check" "not built at $SC"; finish; }
+SC=$SUBID_CHECK
+need_built "$SC"
 PY=$(command -v python3) || skip "needs python3"
 
 mount --bind "$UIDMAP" /usr/bin/newuidmap

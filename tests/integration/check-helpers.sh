@@ -6,15 +6,12 @@
 # directories with real modes, owners and file capabilities, found through PATH, bind-mounted over
 # /usr/bin/newuidmap, or placed on a nosuid tmpfs, all inside the test's private mount namespace.
 # shellcheck source=tests/lib/lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 
-SC=${SUBID_CHECK:-${abs_top_builddir:-.}/subid/check/subid-check}
+SC=$SUBID_CHECK
+need_built "$SC"
 PY=$(command -v /usr/bin/python3 python3 | head -n 1) || true
 [ -n "$PY" ] || skip "python3 is needed to read the JSON report"
-if [ ! -x "$SC" ]; then
-	fail "subid-check exists" "$SC is missing or not executable (set SUBID_CHECK or build it)"
-	finish
-fi
 # shadow-utils' helpers (Debian: the uidmap package), setuid root.
 SHADOW_UID=/usr/bin/newuidmap
 SHADOW_GID=/usr/bin/newgidmap

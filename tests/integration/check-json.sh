@@ -5,29 +5,18 @@
 # a --sysroot run, a rootfs run. Beyond the schema, the document must agree with itself (summary
 # counts, exit equal to the exit status, area the prefix of id, --quiet listing problems only),
 # and the schema must reject broken documents, so that the validation is known to bite.
-SUBID_CHECK=${SUBID_CHECK:-${abs_top_builddir:-$(dirname "$0")/../..}/subid/check/subid-check}
-SCHEMA=${abs_top_srcdir:-$(dirname "$0")/../..}/subid/check/subid-check.schema.json
-if [ -z "${NEWIDMAP_INTEG_NS:-}" ] && [ "$(id -u)" = 0 ]; then
-	if [ ! -f "$SUBID_CHECK" ] || [ "$(head -c 4 "$SUBID_CHECK" | od -An -c | tr -d ' ')" != '177ELF' ]; then
-		echo "SKIP: $SUBID_CHECK is not a built subid-check binary (set SUBID_CHECK)"
-		exit 77
-	fi
-	JPY=""
-	for py in /usr/bin/python3 python3; do
-		if "$py" -c 'import jsonschema; jsonschema.Draft202012Validator' >/dev/null 2>&1; then
-			JPY=$(command -v "$py")
-			break
-		fi
-	done
-	if [ -z "$JPY" ]; then
-		echo "SKIP: python3-jsonschema (with draft 2020-12) is not installed: apt-get install python3-jsonschema"
-		exit 77
-	fi
-	export JPY
-fi
-export SUBID_CHECK
 # shellcheck source=tests/lib/lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
+need_built "$SUBID_CHECK"
+SCHEMA=$abs_top_srcdir/subid/check/subid-check.schema.json
+JPY=""
+for py in /usr/bin/python3 python3; do
+	if "$py" -c 'import jsonschema; jsonschema.Draft202012Validator' >/dev/null 2>&1; then
+		JPY=$(command -v "$py")
+		break
+	fi
+done
+[ -n "$JPY" ] || skip "python3-jsonschema (with draft 2020-12) is not installed: apt-get install python3-jsonschema"
 
 SC="$BIN/subid-check"
 cp "$SUBID_CHECK" "$SC"

@@ -6,15 +6,12 @@
 # child user namespace with its own user.max_user_namespaces, a tmpfs over the checker's own
 # /proc/PID/ns, setpriv --no-new-privs, and a reduced bounding set. The host is not touched.
 # shellcheck source=tests/lib/lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 
-SC=${SUBID_CHECK:-${abs_top_builddir:-.}/subid/check/subid-check}
+SC=$SUBID_CHECK
+need_built "$SC"
 PY=$(command -v /usr/bin/python3 python3 | head -n 1) || true
 [ -n "$PY" ] || skip "python3 is needed to read the JSON report"
-if [ ! -x "$SC" ]; then
-	fail "subid-check exists" "$SC is missing or not executable (set SUBID_CHECK or build it)"
-	finish
-fi
 
 # expect NAME ID VERDICT [FIELD~TEXT | FIELD!~TEXT]...: in the report $T_DIR/NAME.json, exactly
 # one result has ID, with VERDICT, and FIELD (observed, expected, fix) contains (or lacks) TEXT.

@@ -5,16 +5,9 @@
 # over /usr/bin/newuidmap and /usr/bin/newgidmap in our private mount namespace; then broken
 # states: a helper copy without its capability, user.max_user_namespaces = 0 in a child user
 # namespace, no ranges, no gid range, no helper in PATH. Every assertion reads the --json output.
-SUBID_CHECK=${SUBID_CHECK:-${abs_top_builddir:-$(dirname "$0")/../..}/subid/check/subid-check}
-if [ -z "${NEWIDMAP_INTEG_NS:-}" ] && [ "$(id -u)" = 0 ]; then
-	if [ ! -f "$SUBID_CHECK" ] || [ "$(head -c 4 "$SUBID_CHECK" | od -An -c | tr -d ' ')" != '177ELF' ]; then
-		echo "SKIP: $SUBID_CHECK is not a built subid-check binary (set SUBID_CHECK)"
-		exit 77
-	fi
-fi
-export SUBID_CHECK
 # shellcheck source=tests/lib/lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
+need_built "$SUBID_CHECK"
 
 PY=$(command -v /usr/bin/python3 python3 | head -n 1)
 [ -n "$PY" ] || skip "python3 is needed to read the JSON output"
@@ -243,7 +236,7 @@ if command -v fuse-overlayfs >/dev/null 2>&1 && [ -c /dev/fuse ] && command -v f
 	fi
 	fusermount3 -u "$SQ/mnt" || umount -l "$SQ/mnt"
 else
-	echo "# skipped: owner-squashing storage (needs fuse-overlayfs, fusermount3 and /dev/fuse)"
+	skip_some "owner-squashing storage (needs fuse-overlayfs, fusermount3 and /dev/fuse)"
 fi
 
 # ---------------------------------------------------------------------------------------------

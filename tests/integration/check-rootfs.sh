@@ -3,65 +3,20 @@
 # subid-check rootfs: rootfs.path and rootfs.ownership driven through each of their verdicts on
 # real trees chowned to ids inside and outside the map, with --map and with the user's default
 # rootless map read from a --sysroot fixture (etc/passwd, etc/group, etc/subuid, etc/subgid).
-# Runs as root (chown to arbitrary ids; SKIP, 77, otherwise), in a private mount namespace when
-# one can be made (a tmpfs mounted inside the tree must not be entered).
-# Output: "ok N - ..." / "not ok N - ...", then "N passed, N failed"; exit 1 if anything failed.
-set -euo pipefail
+# Runs as root (chown to arbitrary ids; SKIP otherwise), in a private mount namespace (a tmpfs
+# mounted inside the tree must not be entered).
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
+# shellcheck source=tests/lib/fixtures.sh
+. "$(dirname "$0")/../lib/fixtures.sh"
 
-skip() {
-	echo "SKIP: $*"
-	exit 77
-}
-
-[ "$(id -u)" = 0 ] || skip "must run as root: the trees are chowned to arbitrary ids"
-command -v python3 >/dev/null 2>&1 || skip "python3 is needed to read the JSON output"
-command -v setpriv >/dev/null 2>&1 || skip "setpriv is needed"
-SUBID_CHECK=${SUBID_CHECK:-${abs_top_builddir:-}/subid/check/subid-check}
-[ -x "$SUBID_CHECK" ] || skip "subid-check is not built (SUBID_CHECK=$SUBID_CHECK)"
-SUBID_CHECK=$(cd "$(dirname "$SUBID_CHECK")" && pwd)/$(basename "$SUBID_CHECK")
-export SUBID_CHECK
-
-if [ -z "${CHECK_ROOTFS_NS:-}" ]; then
-	if unshare -m --propagation private true >/dev/null 2>&1; then
-		export CHECK_ROOTFS_NS=1
-		exec unshare -m --propagation private -- "${BASH:-/bin/bash}" "$0" "$@"
-	fi
-	export CHECK_ROOTFS_NS=none
-fi
-
-PASSED=0
-FAILED=0
-NUM=0
-FINISHED=
-T=$(mktemp -d /tmp/check-rootfs.XXXXXX)
-chmod 755 "$T"
-
-cleanup() {
-	local rc=$?
-	trap - EXIT
-	if [ -z "$FINISHED" ]; then
-		echo "not ok - the test stopped early (exit status $rc)"
-		echo "$PASSED passed, $((FAILED + 1)) failed"
-		[ "$rc" != 0 ] || rc=1
-	fi
-	cd /
-	umount -l "$T/tree/mnt" 2>/dev/null || true
-	rm -rf "$T"
-	exit "$rc"
-}
-trap cleanup EXIT
-
-pass() {
-	NUM=$((NUM + 1))
-	PASSED=$((PASSED + 1))
-	echo "ok $NUM - $1"
-}
-
-fail() {
-	NUM=$((NUM + 1))
-	FAILED=$((FAILED + 1))
-	echo "not ok $NUM - $1: $2"
-}
+need_root "the trees are chowned to arbitrary ids"
+need_tools python3 setpriv
+need_built "$SUBID_CHECK"
+# Everything below runs in a private mount namespace: the mounts below are ours alone.
+enter_private_ns "$@"
+scratch_tmpfs
+T=$T_DIR
 
 # The sysroot: alice (1000:1000) with 100000:65536 sub-ids; bob (1001) without.
 R="$T/sysroot"
@@ -220,15 +175,13 @@ expect "link to a host directory" rootfs.ownership pass "" "all $((N_TREE + 1)) 
 
 # ------------------------------------------------------------------------------------------------
 # Mount points below the rootfs are counted, not entered.
-if [ "$CHECK_ROOTFS_NS" = 1 ]; then
-	make_tree
-	mount -t tmpfs -o mode=755 ck-rootfs "$TREE/mnt"
-	: >"$TREE/mnt/hostowned"
-	chk "$TREE" --map 0:100000:65536
-	expect "tmpfs below the rootfs" rootfs.ownership fail "" "$TREE/mnt is owned by 0:0"
-	expect "tmpfs below the rootfs" rootfs.ownership fail "" "1 of $N_TREE entries"
-	umount "$TREE/mnt"
-fi
+make_tree
+mount -t tmpfs -o mode=755 ck-rootfs "$TREE/mnt"
+: >"$TREE/mnt/hostowned"
+chk "$TREE" --map 0:100000:65536
+expect "tmpfs below the rootfs" rootfs.ownership fail "" "$TREE/mnt is owned by 0:0"
+expect "tmpfs below the rootfs" rootfs.ownership fail "" "1 of $N_TREE entries"
+umount "$TREE/mnt"
 
 # ------------------------------------------------------------------------------------------------
 # Unreadable parts (the check run by a user who cannot read a directory): warn, not pass.
@@ -299,7 +252,7 @@ EOF
 	expect "ACL on the way" rootfs.path warn "chmod o+x $T/locked" "it has an ACL"
 	expect_exit "ACL on the way" 2
 else
-	echo "# no POSIX ACLs on $T ($(cat "$T/acl.err")): the ACL case is not run"
+	skip_some "the ACL case: no POSIX ACLs on $T ($(cat "$T/acl.err"))"
 fi
 
 # ------------------------------------------------------------------------------------------------
@@ -335,6 +288,4 @@ end=$(date +%s%N)
 expect "100,000 entries" rootfs.ownership pass "" "all 100001 entries"
 echo "# 100,001 entries checked in $(((end - start) / 1000000)) ms"
 
-FINISHED=1
-echo "$PASSED passed, $FAILED failed"
-[ "$FAILED" = 0 ]
+finish

@@ -9,66 +9,18 @@
 # never written), a throw-away user made there with useradd, and a mock libsubid plugin compiled
 # here. Each assertion parses the --json output with python3's json module and checks exactly one
 # id's verdict, and the command or range its fix must contain.
-# Output: "ok N - ..." / "not ok N - ...", then "N passed, N failed"; exit 1 if anything failed.
-set -euo pipefail
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
+# shellcheck source=tests/lib/fixtures.sh
+. "$(dirname "$0")/../lib/fixtures.sh"
 
-skip() {
-	echo "SKIP: $*"
-	exit 77
-}
-
-[ "$(id -u)" = 0 ] || skip "must run as root: the sub-id file checks need root-owned fixture files"
-command -v python3 >/dev/null 2>&1 || skip "python3 is needed to read the JSON output"
-SUBID_CHECK=${SUBID_CHECK:-${abs_top_builddir:-}/subid/check/subid-check}
-[ -x "$SUBID_CHECK" ] || skip "subid-check is not built (SUBID_CHECK=$SUBID_CHECK)"
-SUBID_CHECK=$(cd "$(dirname "$SUBID_CHECK")" && pwd)/$(basename "$SUBID_CHECK")
-export SUBID_CHECK
-
-# Everything below runs in a private mount namespace, so the overlay over /etc is ours alone.
-if [ -z "${CHECK_SUBIDS_NS:-}" ]; then
-	if unshare -m --propagation private true >/dev/null 2>&1; then
-		export CHECK_SUBIDS_NS=1
-		exec unshare -m --propagation private -- "${BASH:-/bin/bash}" "$0" "$@"
-	fi
-	export CHECK_SUBIDS_NS=none
-fi
-
-PASSED=0
-FAILED=0
-NUM=0
-FINISHED=
-T=$(mktemp -d /tmp/check-subids.XXXXXX)
-chmod 755 "$T"
-
-cleanup() {
-	local rc=$?
-	trap - EXIT
-	if [ -z "$FINISHED" ]; then
-		echo "not ok - the test stopped early (exit status $rc)"
-		echo "$PASSED passed, $((FAILED + 1)) failed"
-		[ "$rc" != 0 ] || rc=1
-	fi
-	cd /
-	if [ "$CHECK_SUBIDS_NS" = 1 ]; then
-		umount -l /etc 2>/dev/null || true
-		umount -l "$T/ov" 2>/dev/null || true
-	fi
-	rm -rf "$T"
-	exit "$rc"
-}
-trap cleanup EXIT
-
-pass() {
-	NUM=$((NUM + 1))
-	PASSED=$((PASSED + 1))
-	echo "ok $NUM - $1"
-}
-
-fail() {
-	NUM=$((NUM + 1))
-	FAILED=$((FAILED + 1))
-	echo "not ok $NUM - $1: $2"
-}
+need_root "the sub-id file checks need root-owned fixture files"
+need_tools python3
+need_built "$SUBID_CHECK"
+# Everything below runs in a private mount namespace: the mounts below are ours alone.
+enter_private_ns "$@"
+scratch_tmpfs
+T=$T_DIR
 
 R="$T/root"
 
@@ -529,7 +481,7 @@ live_cases() {
 	local cc plug="$T/plugins"
 	cc=$(command -v "${CC:-cc}" || true)
 	if [ -z "$cc" ]; then
-		echo "# no C compiler: the live NSS plugin cases are not run"
+		skip_some "the live NSS plugin cases: no C compiler"
 		return 0
 	fi
 	mkdir -p "$plug"
@@ -641,12 +593,6 @@ EOF
 	expect "live, subid: files" subids.nsswitch pass
 	unset LD_LIBRARY_PATH CK_NSS_USER
 }
-if [ "$CHECK_SUBIDS_NS" = 1 ]; then
-	live_cases
-else
-	echo "# no private mount namespace: the live NSS plugin cases are not run"
-fi
+live_cases
 
-FINISHED=1
-echo "$PASSED passed, $FAILED failed"
-[ "$FAILED" = 0 ]
+finish

@@ -9,19 +9,16 @@
 #      with `podman import` (no registry is needed), with a chown inside a bind-mounted volume
 #      checked from the host;
 #   c) the proof that podman ran our helper: see the comment there.
-set -euo pipefail
-
-srcdir=${abs_top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 # shellcheck source=tests/lib/clients-lib.sh
-. "$srcdir/tests/lib/clients-lib.sh"
+. "$(dirname "$0")/../lib/clients-lib.sh"
 
 cl_require_root_userns
 for t in podman runc; do
-	command -v "$t" >/dev/null 2>&1 || cl_skip "$t is not installed (apt-get install podman runc)"
+	command -v "$t" >/dev/null 2>&1 || skip "$t is not installed (apt-get install podman runc)"
 done
-[ -x /bin/busybox ] || cl_skip "/bin/busybox is missing (apt-get install busybox-static)"
+[ -x /bin/busybox ] || skip "/bin/busybox is missing (apt-get install busybox-static)"
 [ -e /usr/bin/newuidmap ] && [ -e /usr/bin/newgidmap ] ||
-	cl_skip "/usr/bin/newuidmap and newgidmap must exist to bind-mount ours over them (apt-get install uidmap)"
+	skip "/usr/bin/newuidmap and newgidmap must exist to bind-mount ours over them (apt-get install uidmap)"
 cl_enter_private_etc "$@"
 # Rootless podman expects "/" to be a shared mount, as on a systemd host. Our namespace's mounts
 # are private to it already, so making them shared here reaches no mount outside it.
@@ -60,11 +57,11 @@ for n in newuidmap:cap_setuid newgidmap:cap_setgid; do
 	f=/usr/bin/${n%:*} cap=${n#*:}
 	built=$NEWUIDMAP
 	[ "${n%:*}" = newgidmap ] && built=$NEWGIDMAP
-	cl_expect "$f is our copy (device:inode)" "$(stat -c %d:%i "$OURS/${n%:*}")" "$(stat -c %d:%i "$f")"
-	if cmp -s "$built" "$f"; then cl_ok "$f has the bytes of $built"; else cl_bad "$f" "differs from $built"; fi
-	cl_expect "$f mode and owner" "755 root:root" "$(stat -c '%a %U:%G' "$f")"
-	if [ -u "$f" ] || [ -g "$f" ]; then cl_bad "$f" "has a setuid or setgid bit"; else cl_ok "$f has no setuid/setgid bit"; fi
-	cl_expect "$f capabilities" "$f $cap=ep" "$(getcap "$f")"
+	check_eq "$f is our copy (device:inode)" "$(stat -c %d:%i "$OURS/${n%:*}")" "$(stat -c %d:%i "$f")"
+	if cmp -s "$built" "$f"; then pass "$f has the bytes of $built"; else fail "$f" "differs from $built"; fi
+	check_eq "$f mode and owner" "755 root:root" "$(stat -c '%a %U:%G' "$f")"
+	if [ -u "$f" ] || [ -g "$f" ]; then fail "$f" "has a setuid or setgid bit"; else pass "$f has no setuid/setgid bit"; fi
+	check_eq "$f capabilities" "$f $cap=ep" "$(getcap "$f")"
 done
 
 HOME_DIR=$CL_TMP/home
@@ -88,7 +85,7 @@ as_run()
 	shift
 	OUT=$(as "$@" 2>"$CL_TMP/stderr") || rc=$?
 	[ "$rc" = 0 ] && return 0
-	cl_bad "$name" "exit status $rc: $(tr '\n' ' ' <"$CL_TMP/stderr")"
+	fail "$name" "exit status $rc: $(tr '\n' ' ' <"$CL_TMP/stderr")"
 	OUT=
 	return 1
 }
@@ -103,35 +100,35 @@ section()
 # auto maps only the first sub-id block, to 0: the caller's own uid is not mapped, so id -u
 # shows the overflow uid.
 if as_run "unshare --map-users=auto --map-groups=auto id -u" unshare --map-users=auto --map-groups=auto id -u; then
-	cl_expect "unshare --map-users=auto --map-groups=auto id -u" "$(cat /proc/sys/kernel/overflowuid)" "$OUT"
+	check_eq "unshare --map-users=auto --map-groups=auto id -u" "$(cat /proc/sys/kernel/overflowuid)" "$OUT"
 fi
 
 if as_run "unshare --map-users=auto --map-groups=auto --setuid 0 --setgid 0" \
 	unshare --map-users=auto --map-groups=auto --setuid 0 --setgid 0 \
 	sh -c 'id -u; id -g; echo /; cat /proc/self/uid_map; echo /; cat /proc/self/gid_map; echo /; cat /proc/self/setgroups'; then
-	cl_expect "unshare auto --setuid 0 --setgid 0: id -u, id -g" "0 0" "$(section 0 <<<"$OUT" | paste -sd' ')"
-	cl_expect "unshare auto: uid_map" "0 $SUBUID $COUNT" "$(section 1 <<<"$OUT" | cl_map -)"
-	cl_expect "unshare auto: gid_map" "0 $SUBGID $COUNT" "$(section 2 <<<"$OUT" | cl_map -)"
-	cl_expect "unshare auto: setgroups (a sub-gid range keeps allow)" allow "$(section 3 <<<"$OUT")"
+	check_eq "unshare auto --setuid 0 --setgid 0: id -u, id -g" "0 0" "$(section 0 <<<"$OUT" | paste -sd' ')"
+	check_eq "unshare auto: uid_map" "0 $SUBUID $COUNT" "$(section 1 <<<"$OUT" | cl_map -)"
+	check_eq "unshare auto: gid_map" "0 $SUBGID $COUNT" "$(section 2 <<<"$OUT" | cl_map -)"
+	check_eq "unshare auto: setgroups (a sub-gid range keeps allow)" allow "$(section 3 <<<"$OUT")"
 fi
 
 # --map-auto with --map-root-user: the caller's own ids to 0 (the count-1 self-map), the block from
 # 1 (util-linux punches the hole, so the block loses its last id).
 if as_run "unshare --map-auto --map-root-user" \
 	unshare --map-auto --map-root-user sh -c 'cat /proc/self/uid_map; echo /; cat /proc/self/gid_map'; then
-	cl_expect "unshare --map-auto --map-root-user: uid_map" "0 $U 1,1 $SUBUID $((COUNT - 1))" \
+	check_eq "unshare --map-auto --map-root-user: uid_map" "0 $U 1,1 $SUBUID $((COUNT - 1))" \
 		"$(section 0 <<<"$OUT" | cl_map -)"
-	cl_expect "unshare --map-auto --map-root-user: gid_map" "0 $G 1,1 $SUBGID $((COUNT - 1))" \
+	check_eq "unshare --map-auto --map-root-user: gid_map" "0 $G 1,1 $SUBGID $((COUNT - 1))" \
 		"$(section 1 <<<"$OUT" | cl_map -)"
 fi
 
 # A request outside the user's ranges fails, with our helper's message on the client's stderr.
 if out=$(as unshare --map-users=$((SUBUID + COUNT)),0,10 id -u 2>&1); then
-	cl_bad "unshare --map-users outside the ranges" "succeeded: $out"
+	fail "unshare --map-users outside the ranges" "succeeded: $out"
 elif grep -q "host uids $((SUBUID + COUNT))-$((SUBUID + COUNT + 9)) are not all in nidt-cl's ranges in /etc/subuid" <<<"$out"; then
-	cl_ok "unshare --map-users outside the ranges is refused by our newuidmap"
+	pass "unshare --map-users outside the ranges is refused by our newuidmap"
 else
-	cl_bad "unshare --map-users outside the ranges" "not our refusal: $out"
+	fail "unshare --map-users outside the ranges" "not our refusal: $out"
 fi
 
 # ---- b) rootless podman -----------------------------------------------------------------------
@@ -155,31 +152,26 @@ stop_pause()
 	kill -KILL "$p" 2>/dev/null || true
 	rm -f "$f"
 }
-podman_cleanup()
-{
-	stop_pause
-	cl_cleanup
-}
-trap podman_cleanup EXIT
+at_exit stop_pause
 
 if out=$(as "${PODMAN[@]}" import "$CL_TMP/busybox.tar" "$IMAGE" 2>&1); then
-	cl_ok "podman import of the busybox tarball"
+	pass "podman import of the busybox tarball"
 	if as_run "podman run" "${PODMAN[@]}" run --rm --network none -v "$VOL:/vol" "$IMAGE" \
 		sh -c 'id -u; echo /; cat /proc/self/uid_map; echo /; cat /proc/self/gid_map; echo /;
 		       touch /vol/by-root /vol/by-1000 && chown 1000:1000 /vol/by-1000 && echo done'; then
-		cl_expect "podman: id -u in the container" 0 "$(section 0 <<<"$OUT")"
+		check_eq "podman: id -u in the container" 0 "$(section 0 <<<"$OUT")"
 		# Podman maps the user's own uid to 0 and the sub-id block from 1.
-		cl_expect "podman: container uid_map" "0 $U 1,1 $SUBUID $COUNT" "$(section 1 <<<"$OUT" | cl_map -)"
-		cl_expect "podman: container gid_map" "0 $G 1,1 $SUBGID $COUNT" "$(section 2 <<<"$OUT" | cl_map -)"
-		cl_expect "podman: touch and chown in the volume" "done" "$(section 3 <<<"$OUT")"
+		check_eq "podman: container uid_map" "0 $U 1,1 $SUBUID $COUNT" "$(section 1 <<<"$OUT" | cl_map -)"
+		check_eq "podman: container gid_map" "0 $G 1,1 $SUBGID $COUNT" "$(section 2 <<<"$OUT" | cl_map -)"
+		check_eq "podman: touch and chown in the volume" "done" "$(section 3 <<<"$OUT")"
 		# Inner 1 is the first sub-id, so inner 1000 is SUB + 999; inner 0 is the user.
-		cl_expect "podman: host owner of a file chowned to 1000:1000 in the volume" \
+		check_eq "podman: host owner of a file chowned to 1000:1000 in the volume" \
 			"$((SUBUID + 999)):$((SUBGID + 999))" "$(stat -c %u:%g "$VOL/by-1000" 2>&1)"
-		cl_expect "podman: host owner of a file made by the container's root" "$U:$G" \
+		check_eq "podman: host owner of a file made by the container's root" "$U:$G" \
 			"$(stat -c %u:%g "$VOL/by-root" 2>&1)"
 	fi
 else
-	cl_bad "podman import" "failed: $out"
+	fail "podman import" "failed: $out"
 fi
 stop_pause
 
@@ -203,19 +195,19 @@ prove_ours()
 	chown "$U:$G" "$HOME_DIR" "$RUN_DIR"
 	chmod 0700 "$RUN_DIR"
 	if out=$(as "${PODMAN[@]}" import "$CL_TMP/busybox.tar" "$IMAGE" 2>&1); then
-		cl_bad "podman with $1" "succeeded: $out"
+		fail "podman with $1" "succeeded: $out"
 	elif grep -Eq -- "$4" <<<"$out"; then
-		cl_ok "podman with $1 fails with our helper's message"
+		pass "podman with $1 fails with our helper's message"
 	else
-		cl_bad "podman with $1" "failed otherwise: $out"
+		fail "podman with $1" "failed otherwise: $out"
 	fi
 	stop_pause
 }
 for n in newuidmap newgidmap; do
 	if cmp -s "$OURS/$n" "$NOCAPS/$n" && [ -z "$(getcap "$NOCAPS/$n")" ]; then
-		cl_ok "$NOCAPS/$n: our bytes without a capability"
+		pass "$NOCAPS/$n: our bytes without a capability"
 	else
-		cl_bad "$NOCAPS/$n" "not our bytes without a capability: $(getcap "$NOCAPS/$n")"
+		fail "$NOCAPS/$n" "not our bytes without a capability: $(getcap "$NOCAPS/$n")"
 	fi
 done
 prove_ours "newuidmap-without-cap" "$NOCAPS" "$OURS" \
@@ -223,4 +215,4 @@ prove_ours "newuidmap-without-cap" "$NOCAPS" "$OURS" \
 prove_ours "newgidmap-without-cap" "$OURS" "$NOCAPS" \
 	'/usr/bin/newgidmap [0-9]+ .*newgidmap does not hold cap_setgid: install it with setcap cap_setgid=ep'
 
-cl_summary
+finish

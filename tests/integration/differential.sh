@@ -9,15 +9,12 @@
 # Every request must give the same verdict and maps, except the few in KNOWN below, where ours
 # deliberately differs: for those the test checks that each side does exactly what the table says.
 # Shadow reads /etc/subuid by its real path, so all of /etc is a private overlay (clients-lib.sh).
-set -euo pipefail
-
-srcdir=${abs_top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 # shellcheck source=tests/lib/clients-lib.sh
-. "$srcdir/tests/lib/clients-lib.sh"
+. "$(dirname "$0")/../lib/clients-lib.sh"
 
 cl_require_root_userns
 for h in /usr/bin/newuidmap /usr/bin/newgidmap; do
-	[ -u "$h" ] && [ "$(stat -c %U "$h")" = root ] || cl_skip "$h is not shadow's setuid-root helper (install the uidmap package)"
+	[ -u "$h" ] && [ "$(stat -c %U "$h")" = root ] || skip "$h is not shadow's setuid-root helper (install the uidmap package)"
 done
 cl_enter_private_etc "$@"
 
@@ -112,7 +109,7 @@ nidt-dfa2:4294966295:1000
 		cp /etc/subuid /etc/subgid
 		;;
 	none) ;;
-	*) cl_die "unknown file set $1" ;;
+	*) bail_out "unknown file set $1" ;;
 	esac
 	chmod 0644 /etc/login.defs /etc/subuid /etc/subgid 2>/dev/null || true
 	current_files=$1
@@ -268,7 +265,7 @@ field() # trim
 
 # run HELPER TOOL WHO ARGS...: one request against a fresh target; sets RES to "ok=MAP" or
 # "fail=MAP" (MAP as in KNOWN) and leaves the helper's stderr in $CL_TMP/err.
-run()
+request()
 {
 	local helper=$1 tool=$2 who=$3 cuid=$UA cgid=$GA tuid=$UA tgid=$GA deny=() rc=0 out
 	shift 3
@@ -278,7 +275,7 @@ run()
 	'a>b') tuid=$UB tgid=$GB ;;
 	r) cuid=0 cgid=0 tuid=0 tgid=0 ;;
 	a/deny) deny=(deny) ;;
-	*) cl_die "unknown who $who" ;;
+	*) bail_out "unknown who $who" ;;
 	esac
 	cl_start_target "$tuid" "$tgid" "${deny[@]}"
 	setpriv --reuid "$cuid" --regid "$cgid" --clear-groups "$helper" "$CL_PID" "$@" >/dev/null 2>"$CL_TMP/err" || rc=$?
@@ -299,7 +296,7 @@ matches()
 	ok=*) [ "$res" = "$spec" ] ;;
 	fail~*) [[ $res == fail=-* ]] && grep -Eq -- "${spec#fail~}" "$errf" ;;
 	silent) [[ $res == fail=-* ]] && [ ! -s "$errf" ] ;;
-	*) cl_die "bad spec $spec" ;;
+	*) bail_out "bad spec $spec" ;;
 	esac
 }
 
@@ -312,7 +309,6 @@ while IFS='|' read -r name s o why; do
 	known_why[$name]=$(field "$why")
 done <<<"$KNOWN"
 
-passed=0 failed=0
 declare -A seen
 while IFS='|' read -r name tool who files args; do
 	name=$(field "$name")
@@ -330,37 +326,33 @@ while IFS='|' read -r name tool who files args; do
 		fi
 	done
 	if [ "$tool" = u ]; then shadow=/usr/bin/newuidmap ours=$OURS/newuidmap; else shadow=/usr/bin/newgidmap ours=$OURS/newgidmap; fi
-	run "$shadow" "$tool" "$who" "${argv[@]}"
+	request "$shadow" "$tool" "$who" "${argv[@]}"
 	rs=$RES
 	cp "$CL_TMP/err" "$CL_TMP/err.shadow"
-	run "$ours" "$tool" "$who" "${argv[@]}"
+	request "$ours" "$tool" "$who" "${argv[@]}"
 	ro=$RES
 	cp "$CL_TMP/err" "$CL_TMP/err.ours"
 	if [ -n "${known_shadow[$name]:-}" ]; then
 		if matches "${known_shadow[$name]}" "$rs" "$CL_TMP/err.shadow" && matches "${known_ours[$name]}" "$ro" "$CL_TMP/err.ours"; then
-			echo "PASS $name: known difference as documented (shadow $(show "$rs"), ours $(show "$ro")): ${known_why[$name]}"
-			passed=$((passed + 1))
+			pass "$name: known difference as documented (shadow $(show "$rs"), ours $(show "$ro")): ${known_why[$name]}"
 			continue
 		fi
-		echo "FAIL $name: known difference not as documented: expected shadow '${known_shadow[$name]}' ours '${known_ours[$name]}'"
+		why="known difference not as documented: expected shadow '${known_shadow[$name]}' ours '${known_ours[$name]}'"
 	elif [ "$rs" = "$ro" ]; then
-		echo "PASS $name: same ($(show "$rs"))"
-		passed=$((passed + 1))
+		pass "$name: same ($(show "$rs"))"
 		continue
 	else
-		echo "FAIL $name: differ"
+		why="differ"
 	fi
-	echo "  shadow: $(show "$rs")  stderr: $(head -c 300 "$CL_TMP/err.shadow" | tr '\n' ' ')"
-	echo "  ours:   $(show "$ro")  stderr: $(head -c 300 "$CL_TMP/err.ours" | tr '\n' ' ')"
-	failed=$((failed + 1))
+	fail "$name: shadow and ours agree" "$why
+shadow: $(show "$rs")  stderr: $(head -c 300 "$CL_TMP/err.shadow" | tr '\n' ' ')
+ours:   $(show "$ro")  stderr: $(head -c 300 "$CL_TMP/err.ours" | tr '\n' ' ')"
 done <<<"$REQUESTS"
 
 for name in "${!known_shadow[@]}"; do
 	if [ -z "${seen[$name]:-}" ]; then
-		echo "FAIL $name: listed as a known difference but no such request"
-		failed=$((failed + 1))
+		fail "$name: a known difference has its request" "listed as a known difference but no such request"
 	fi
 done
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish

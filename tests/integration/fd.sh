@@ -6,7 +6,7 @@
 # deterministic race: a private pid namespace, ns_last_pid, and an LD_PRELOAD shim that holds an
 # uncapped copy of the helper just before it opens /proc/PID).
 # shellcheck source=tests/lib/lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 
 set_subuid "$A_NAME:100000:65536
 "

@@ -24,18 +24,14 @@
 #                           exports only pam_sm_open_session and pam_sm_close_session.
 # A build configured with --enable-sanitizers is not a production build: SKIP (its helpers link
 # libasan/libubsan and use no FORTIFY by design; see tests/sanitize.sh).
-set -euo pipefail
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
 
-pass=0 fail=0
-ok() { echo "ok - $*"; pass=$((pass + 1)); }
-bad() { echo "not ok - $1: $2"; fail=$((fail + 1)); }
-skip() { echo "SKIP: $*"; exit 77; }
-
-B=${abs_top_builddir:?run through make check}
-command -v readelf >/dev/null 2>&1 || skip "readelf is not installed (binutils)"
+B=$abs_top_builddir
+need_tools readelf
 export LC_ALL=C
 
-[ -f "$B/newidmap/newuidmap" ] || skip "$B/newidmap/newuidmap is not built"
+need_built "$B/newidmap/newuidmap"
 if readelf -d "$B/newidmap/newuidmap" | grep -q 'NEEDED.*lib[aut]*san'; then
 	skip "sanitizer build (--enable-sanitizers): hardening is checked in the regular build"
 fi
@@ -49,7 +45,7 @@ needed() {
 check_elf() {
 	local label=$1 f=$2 kind=$3 want=$4 hdr dyn phdr syms chk got exports
 	if [ ! -f "$f" ]; then
-		bad "$label" "$f does not exist"
+		fail "$label" "$f does not exist"
 		return 0
 	fi
 	hdr=$(readelf -hW "$f")
@@ -58,76 +54,76 @@ check_elf() {
 	syms=$(readelf --dyn-syms -W "$f")
 
 	if ! grep -Eq '^ *Type: +DYN ' <<<"$hdr"; then
-		bad "$label" "ELF type is not DYN: $(grep -E '^ *Type:' <<<"$hdr")"
+		fail "$label" "ELF type is not DYN: $(grep -E '^ *Type:' <<<"$hdr")"
 	elif [ "$kind" = pie ]; then
 		if grep -Eq '\(FLAGS_1\).*[[:space:]]PIE([[:space:]]|$)' <<<"$dyn"; then
-			ok "$label: PIE (ET_DYN, DT_FLAGS_1 PIE)"
+			pass "$label: PIE (ET_DYN, DT_FLAGS_1 PIE)"
 		else
-			bad "$label" "ET_DYN but DT_FLAGS_1 has no PIE: $(grep 'FLAGS' <<<"$dyn" | paste -sd ' ')"
+			fail "$label" "ET_DYN but DT_FLAGS_1 has no PIE: $(grep 'FLAGS' <<<"$dyn" | paste -sd ' ')"
 		fi
 	else
 		if grep -Eq '\(FLAGS_1\).*[[:space:]]PIE([[:space:]]|$)' <<<"$dyn"; then
-			bad "$label" "a shared object flagged PIE"
+			fail "$label" "a shared object flagged PIE"
 		else
-			ok "$label: shared object (ET_DYN)"
+			pass "$label: shared object (ET_DYN)"
 		fi
 	fi
 
 	if grep -q 'GNU_RELRO' <<<"$phdr" &&
 		grep -Eq '\(FLAGS\).*BIND_NOW|\(FLAGS_1\).*[[:space:]]NOW([[:space:]]|$)' <<<"$dyn"; then
-		ok "$label: full RELRO (GNU_RELRO segment, BIND_NOW)"
+		pass "$label: full RELRO (GNU_RELRO segment, BIND_NOW)"
 	else
-		bad "$label" "not full RELRO: GNU_RELRO '$(grep -c GNU_RELRO <<<"$phdr")' segment(s), flags '$(grep FLAGS <<<"$dyn" | paste -sd ' ')'"
+		fail "$label" "not full RELRO: GNU_RELRO '$(grep -c GNU_RELRO <<<"$phdr")' segment(s), flags '$(grep FLAGS <<<"$dyn" | paste -sd ' ')'"
 	fi
 
 	if awk '$7 == "UND" { sub(/@.*/, "", $8); print $8 }' <<<"$syms" | grep -qx '__stack_chk_fail'; then
-		ok "$label: stack protector (imports __stack_chk_fail)"
+		pass "$label: stack protector (imports __stack_chk_fail)"
 	else
-		bad "$label" "no stack protector: __stack_chk_fail is not imported"
+		fail "$label" "no stack protector: __stack_chk_fail is not imported"
 	fi
 
 	chk=$(awk '$7 == "UND" { sub(/@.*/, "", $8); print $8 }' <<<"$syms" | grep -E '^__[a-z0-9_]+_chk$' |
 		grep -vx '__stack_chk_fail' | sort -u | paste -sd ' ' || true)
 	if [ -n "$chk" ]; then
-		ok "$label: FORTIFY (imports $chk)"
+		pass "$label: FORTIFY (imports $chk)"
 	else
-		bad "$label" "no FORTIFY: no __*_chk function is imported"
+		fail "$label" "no FORTIFY: no __*_chk function is imported"
 	fi
 
 	if ! grep -q 'GNU_STACK' <<<"$phdr"; then
-		bad "$label" "no GNU_STACK segment (the stack would be executable)"
+		fail "$label" "no GNU_STACK segment (the stack would be executable)"
 	elif grep 'GNU_STACK' <<<"$phdr" | grep -Eq 'RWE|[[:space:]]E[[:space:]]'; then
-		bad "$label" "executable stack: $(grep GNU_STACK <<<"$phdr")"
+		fail "$label" "executable stack: $(grep GNU_STACK <<<"$phdr")"
 	else
-		ok "$label: non-executable stack (GNU_STACK RW)"
+		pass "$label: non-executable stack (GNU_STACK RW)"
 	fi
 
 	if grep -Eq '\(TEXTREL\)|\(FLAGS\).*TEXTREL' <<<"$dyn"; then
-		bad "$label" "has text relocations"
+		fail "$label" "has text relocations"
 	else
-		ok "$label: no text relocations"
+		pass "$label: no text relocations"
 	fi
 	if grep -Eq '\((RPATH|RUNPATH)\)' <<<"$dyn"; then
-		bad "$label" "has a run path: $(grep -E 'RPATH|RUNPATH' <<<"$dyn")"
+		fail "$label" "has a run path: $(grep -E 'RPATH|RUNPATH' <<<"$dyn")"
 	else
-		ok "$label: no RPATH/RUNPATH"
+		pass "$label: no RPATH/RUNPATH"
 	fi
 
 	got=$(needed "$f")
 	want=$(tr ' ' '\n' <<<"$want" | sort | paste -sd ' ')
 	if [ "$got" = "$want" ]; then
-		ok "$label: links exactly $want"
+		pass "$label: links exactly $want"
 	else
-		bad "$label" "links '$got', expected exactly '$want'"
+		fail "$label" "links '$got', expected exactly '$want'"
 	fi
 
 	if [ "$kind" = dso ]; then
 		exports=$(awk '$7 != "UND" && $5 == "GLOBAL" && ($4 == "FUNC" || $4 == "OBJECT") { sub(/@.*/, "", $8); print $8 }' <<<"$syms" |
 			sort -u | paste -sd ' ')
 		if [ "$exports" = "pam_sm_close_session pam_sm_open_session" ]; then
-			ok "$label: exports only pam_sm_open_session and pam_sm_close_session"
+			pass "$label: exports only pam_sm_open_session and pam_sm_close_session"
 		else
-			bad "$label" "exports '$exports'"
+			fail "$label" "exports '$exports'"
 		fi
 	fi
 }
@@ -166,7 +162,7 @@ fi
 
 # 1. The build tree.
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+at_exit 'rm -rf "$tmp"'
 # The helpers live in newidmap/, subid-check in subid/check/: one directory of links for check_tree.
 mkdir "$tmp/built"
 ln -s "$B/newidmap/newuidmap" "$B/newidmap/newgidmap" "$B/subid/check/subid-check" "$tmp/built/"
@@ -175,9 +171,9 @@ check_tree built "$tmp/built" "$SBIN_BUILT" "$PAM_BUILT"
 # 2. What make install puts on disk (a package build: DESTDIR, nothing applied).
 dest=$tmp/dest
 if make -s -C "$B" install DESTDIR="$dest" prefix=/usr >"$tmp/install.out" 2>&1; then
-	ok "make install DESTDIR=... succeeds"
+	pass "make install DESTDIR=... succeeds"
 else
-	bad "make install DESTDIR=..." "failed: $(tail -n 5 "$tmp/install.out")"
+	fail "make install DESTDIR=..." "failed: $(tail -n 5 "$tmp/install.out")"
 fi
 SBIN_INST="" PAM_INST=""
 [ -z "$SBIN_BUILT" ] || SBIN_INST=$dest/usr/sbin
@@ -187,5 +183,4 @@ if [ -n "$PAM_BUILT" ]; then
 fi
 check_tree installed "$dest/usr/bin" "$SBIN_INST" "$PAM_INST"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

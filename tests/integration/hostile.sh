@@ -8,7 +8,7 @@
 # they were unless the map was legitimately written, and /etc left untouched. SECURITY.md cites
 # these cases by name.
 # shellcheck source=tests/lib/lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 
 PY=/usr/bin/python3
 [ -x "$PY" ] || skip "$PY is needed (descriptor, rlimit and ptrace probes)"
@@ -286,7 +286,7 @@ if unshare -p -f --mount-proc true 2>/dev/null; then
 		grep -qx "race_sentinel=| | allow" "$T_DIR/race.txt"
 	check_etc "20 targets exiting during the call" "$ETC"
 else
-	echo "# skip: targets exiting during the call (no pid namespaces)"
+	skip_some "targets exiting during the call (no pid namespaces)"
 fi
 
 # A zombie target (exited, not reaped): refused, its namespace left unmapped.
@@ -369,7 +369,7 @@ pidns_run() {
 result() { sed -n "s/^$1=//p" "$T_DIR/pidns.txt"; }
 
 if [ ! -w /proc/sys/kernel/ns_last_pid ] || ! unshare -p -f --mount-proc true 2>/dev/null; then
-	echo "# skip: pid reuse cases (no ns_last_pid or no pid namespaces)"
+	skip_some "pid reuse cases (no ns_last_pid or no pid namespaces)"
 else
 	use_file /etc/subuid "$BIG"
 	use_file /etc/subgid "$BIG"
@@ -464,11 +464,9 @@ fi
 start_target "$A_UID" "$A_GID"
 mapfile -t TRIPLES < <(seq_triples 30000 0 1 100000 1)
 read -ra ARGS <<<"${TRIPLES[*]}"
-START=$(date +%s%N)
+# How long the refusal takes is a figure, not an assertion: tests/bench/bench-args.sh prints it.
 expect_outcome "30000 triples" 1 "30000 uid ranges given; the kernel accepts at most 340" "$TARGET" -- \
 	as_a "$UIDMAP" "$TARGET" "${ARGS[@]}"
-MS=$((($(date +%s%N) - START) / 1000000))
-check_true "30000 triples: refused in under 2 s" "took $MS ms" [ "$MS" -lt 2000 ]
 HUGE=$(head -c 100000 /dev/zero | tr '\0' 7)
 expect_outcome "a 100000-digit id" 1 "outer id of uid range 1 is above 4294967295" "$TARGET" -- \
 	as_a "$UIDMAP" "$TARGET" 0 "$HUGE" 1
@@ -541,13 +539,13 @@ EOF
 	expect_outcome "argc 0 (CVE-2021-4034)" 1 "no target process given" "$TARGET" -- \
 		as_a "$T_DIR/argc0" "$UIDMAP"
 else
-	echo "# skip: environment and argc 0 cases (no C compiler $CC)"
+	skip_some "environment and argc 0 cases (no C compiler $CC)"
 fi
 
 # ---------------------------------------------------------------------------------------------
 # 6. Resource limits.
 if [ -n "$SANITIZED" ]; then
-	echo "# skip: RLIMIT_NOFILE and RLIMIT_AS cases (sanitizer build)"
+	skip_some "RLIMIT_NOFILE and RLIMIT_AS cases (sanitizer build)"
 else
 	# RLIMIT_NOFILE from 0 to 8 with each set of closed standard descriptors. glibc's start-up in
 	# secure mode (AT_SECURE, as for any capability gain) reopens closed fds 0-2 on /dev/null and
@@ -784,7 +782,7 @@ for sig in "${SIGNALS[@]}"; do
 		check_true "$what: no core file" "$(ls "$UDIR")" no_core
 	fi
 done
-[ -n "$CORES_VISIBLE" ] || echo "# skip: core file checks (core_pattern '$CORE_PATTERN' leaves no file in the cwd)"
+[ -n "$CORES_VISIBLE" ] || skip_some "core file checks (core_pattern '$CORE_PATTERN' leaves no file in the cwd)"
 set_subuid "$SUBUID"
 set_subgid "$SUBGID"
 

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Successful maps of newuidmap/newgidmap on real user namespaces, checked in /proc/PID/*_map.
 # shellcheck source=tests/lib/lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 
 # Comment, blank and malformed lines sit between the entries on purpose: they must not hurt.
 SUBUID="# sub-ids of the integration test users

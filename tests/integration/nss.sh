@@ -7,7 +7,7 @@
 # system library directory: the mock plugin is added there through an overlayfs mounted in our
 # private mount namespace only.
 # shellcheck source=tests/lib/lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 
 CC=${CC:-cc}
 command -v "$CC" >/dev/null 2>&1 || skip "no C compiler ($CC) to build the mock subid plugin"
@@ -15,7 +15,7 @@ command -v "$CC" >/dev/null 2>&1 || skip "no C compiler ($CC) to build the mock 
 LIBSUBID=$(ldconfig -p | awk '$1 == "libsubid.so.4" && !found { print $NF; found = 1 }')
 [ -n "$LIBSUBID" ] || skip "libsubid.so.4 is not installed (libsubid4)"
 LIBDIR=$(dirname "$(readlink -f "$LIBSUBID")")
-SRC="${abs_top_srcdir:-$(dirname "$0")/../..}/tests/integration/mock_subid_plugin.c"
+SRC="$abs_top_srcdir/tests/integration/mock_subid_plugin.c"
 
 # Build the plugins: zzz (complete) and partial (without shadow_subid_find_subid_owners).
 "$CC" -shared -fPIC -O2 -Wall -Werror -DMOCK_OWNER="\"$A_NAME\"" -DMOCK_ERROR_OWNER="\"$B_NAME\"" \

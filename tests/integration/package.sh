@@ -13,23 +13,17 @@
 # the host's /usr/bin, /etc/pam.d and dpkg database are never touched.
 #
 # Needs root, dpkg-dev and debhelper (SKIP, exit 77, otherwise); lintian is run when installed.
-set -euo pipefail
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
+# shellcheck source=tests/lib/fixtures.sh
+. "$(dirname "$0")/../lib/fixtures.sh"
 
-skip() {
-	echo "SKIP: $*"
-	exit 77
-}
-
-if [ -z "${NEWIDMAP_PKG_NS:-}" ]; then
-	[ "$(id -u)" = 0 ] || skip "needs root (mount namespace, dpkg -i)"
-	for tool in dpkg-buildpackage dh dpkg dpkg-deb dpkg-query dpkg-divert getcap setpriv unshare mount make; do
-		command -v "$tool" >/dev/null 2>&1 || skip "$tool is not installed (Debian packages dpkg-dev, debhelper, libcap2-bin)"
-	done
-	[ -n "${abs_top_builddir:-}" ] && [ -f "$abs_top_builddir/Makefile" ] || skip "abs_top_builddir is not set (run through make check)"
-	unshare -m --propagation private true >/dev/null 2>&1 || skip "cannot create a mount namespace"
-	export NEWIDMAP_PKG_NS=1
-	exec unshare -m --propagation private -- "${BASH:-/bin/bash}" "$0" "$@"
+if ! in_private_ns; then
+	need_root "mount namespace, dpkg -i"
+	need_tools dpkg-buildpackage dh dpkg dpkg-deb dpkg-query dpkg-divert getcap setpriv unshare mount make
+	[ -f "$abs_top_builddir/Makefile" ] || bail_out "$abs_top_builddir has no Makefile (run ./configure)"
 fi
+enter_private_ns "$@"
 
 B=$abs_top_builddir
 VERSION=${PACKAGE_VERSION:?}
@@ -38,13 +32,10 @@ DEBVER="$VERSION-1"
 unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 export DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8
 
-pass=0 fail=0
-ok() { echo "ok - $*"; pass=$((pass + 1)); }
-bad() { echo "not ok - $*"; fail=$((fail + 1)); }
 check() { # check WHAT CMD...: ok if CMD succeeds
 	local what=$1
 	shift
-	if "$@"; then ok "$what"; else bad "$what"; fi
+	if "$@"; then pass "$what"; else fail "$what"; fi
 }
 # names_version TEXT PROG VERSION: TEXT is "PROG ... VERSION" (newidmap's helpers print
 # "PROG (newidmap) VERSION").
@@ -52,20 +43,11 @@ names_version() { [[ $1 == "$2 "*"$3" && $1 == *" $3" ]]; }
 check_not() { # check_not WHAT CMD...: ok if CMD fails (its output is not wanted)
 	local what=$1
 	shift
-	if "$@" >/dev/null 2>&1; then bad "$what"; else ok "$what"; fi
+	if "$@" >/dev/null 2>&1; then fail "$what"; else pass "$what"; fi
 }
 
-tmp=$(mktemp -d /tmp/newidmap-pkg.XXXXXX)
-cleanup() {
-	local rc=$?
-	cd /
-	# Everything below lives in this namespace; detach it so the host's mount point can go.
-	umount -l "$tmp" 2>/dev/null || true
-	rmdir "$tmp" 2>/dev/null || true
-	exit "$rc"
-}
-trap cleanup EXIT
-mount -t tmpfs -o mode=755 newidmap-pkg "$tmp"
+scratch_tmpfs
+tmp=$T_DIR
 log=$tmp/log
 mkdir "$log"
 showlog() { sed 's/^/    | /' "$1" | tail -n "${2:-15}"; }
@@ -76,10 +58,9 @@ showlog() { sed 's/^/    | /' "$1" | tail -n "${2:-15}"; }
 src=$tmp/build/newidmap-$VERSION
 mkdir -p "$tmp/build"
 if ! make -s -C "$B" distdir distdir="$src" >"$log/distdir" 2>&1; then
-	bad "make distdir (the release tree) failed"
+	fail "make distdir (the release tree)" "failed"
 	showlog "$log/distdir"
-	echo "$pass passed, $fail failed"
-	exit 1
+	finish
 fi
 for f in NEWS docs/packaging.md packaging/debian/control packaging/debian/rules \
 	packaging/rpm/newidmap.spec completion/subid-check.bash; do
@@ -88,12 +69,11 @@ done
 cp -r "$src/packaging/debian" "$src/debian"
 start=$SECONDS
 if (cd "$src" && DEB_BUILD_OPTIONS="parallel=$(nproc)" dpkg-buildpackage -us -uc -b) >"$log/build" 2>&1; then
-	ok "dpkg-buildpackage -us -uc -b ($((SECONDS - start)) s)"
+	pass "dpkg-buildpackage -us -uc -b ($((SECONDS - start)) s)"
 else
-	bad "dpkg-buildpackage -us -uc -b failed"
+	fail "dpkg-buildpackage -us -uc -b" "failed"
 	showlog "$log/build" 40
-	echo "$pass passed, $fail failed"
-	exit 1
+	finish
 fi
 arch=$(dpkg-architecture -qDEB_HOST_ARCH)
 multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
@@ -103,20 +83,20 @@ check "newidmap_${DEBVER}_$arch.deb built" test -s "$deb_main"
 check "libpam-newidmap_${DEBVER}_$arch.deb built" test -s "$deb_pam"
 # dh_auto_test ran the unit tests, and only them (see packaging/debian/rules).
 if grep -q '^PASS: tests/unit/' "$log/build" && ! grep -q '^[A-Z]*: tests/integration/' "$log/build"; then
-	ok "the package build ran the unit tests and no integration test"
+	pass "the package build ran the unit tests and no integration test"
 else
-	bad "the package build's test run: $(grep -E '^(PASS|FAIL|SKIP|ERROR): ' "$log/build" | paste -sd ' ')"
+	fail "the package build's test run: $(grep -E '^(PASS|FAIL|SKIP|ERROR): ' "$log/build" | paste -sd ' ')"
 fi
 
 if command -v lintian >/dev/null 2>&1; then
 	if lintian --fail-on error,warning "$tmp/build/newidmap_${DEBVER}_$arch.changes" >"$log/lintian" 2>&1; then
-		ok "lintian: no error or warning"
+		pass "lintian: no error or warning"
 	else
-		bad "lintian reports errors or warnings"
+		fail "lintian reports errors or warnings"
 		showlog "$log/lintian" 30
 	fi
 else
-	echo "# lintian is not installed: not run"
+	skip_some "lintian is not installed"
 fi
 
 # The package content: the helpers plain 0755 (capabilities come from the postinst), nothing
@@ -148,9 +128,9 @@ had_uidmap=
 diversions_before=$(dpkg-divert --list | sort)
 
 if dpkg -i "$deb_main" "$deb_pam" >"$log/install" 2>&1; then
-	ok "dpkg -i newidmap libpam-newidmap"
+	pass "dpkg -i newidmap libpam-newidmap"
 else
-	bad "dpkg -i failed"
+	fail "dpkg -i" "failed"
 	showlog "$log/install" 30
 fi
 check "newidmap is installed" test "$(status newidmap)" = ii
@@ -162,7 +142,7 @@ if [ -n "$had_uidmap" ]; then
 	check "uidmap was removed in favour of newidmap" test "$(status uidmap)" != ii
 	check "uidmap's getsubids went with it" test ! -e /usr/bin/getsubids
 else
-	echo "# uidmap is not installed on this host: its replacement is not exercised"
+	skip_some "the replacement of uidmap: uidmap is not installed on this host"
 fi
 check "no diversion was added" test "$(dpkg-divert --list | sort)" = "$diversions_before"
 
@@ -219,9 +199,9 @@ fi
 #    it must say why and how to fix it, configure anyway, and never fall back to setuid.
 
 if setpriv --bounding-set -setfcap --inh-caps -setfcap -- dpkg -i "$deb_main" >"$log/nocap" 2>&1; then
-	ok "dpkg -i without CAP_SETFCAP still configures"
+	pass "dpkg -i without CAP_SETFCAP still configures"
 else
-	bad "dpkg -i without CAP_SETFCAP failed"
+	fail "dpkg -i without CAP_SETFCAP" "failed"
 	showlog "$log/nocap"
 fi
 check "newidmap is installed after the failed setcap" test "$(status newidmap)" = ii
@@ -244,9 +224,9 @@ dpkg-deb -c "$deb_pam" >>"$log/files"
 # --force-depends: on a host where a package depends on uidmap (buildah, rootlesskit), our
 # Provides satisfied it; removing the provider is what we test, not what apt would do next.
 if dpkg --force-depends -r libpam-newidmap newidmap >"$log/remove" 2>&1; then
-	ok "dpkg -r libpam-newidmap newidmap"
+	pass "dpkg -r libpam-newidmap newidmap"
 else
-	bad "dpkg -r failed"
+	fail "dpkg -r" "failed"
 	showlog "$log/remove"
 fi
 left=$(awk '$1 !~ /^d/ { sub(/^\./, "", $6); print $6 }' "$log/files" | while IFS= read -r f; do
@@ -255,9 +235,9 @@ done)
 check "dpkg -r removed every file of both packages${left:+ (left: ${left//$'\n'/ })}" test -z "$left"
 check_not "the prerm took pam_subid out of /etc/pam.d/common-*" grep -qs pam_subid /etc/pam.d/common-auth /etc/pam.d/common-account /etc/pam.d/common-password /etc/pam.d/common-session /etc/pam.d/common-session-noninteractive
 if dpkg --force-depends -P libpam-newidmap newidmap >"$log/purge" 2>&1; then
-	ok "dpkg -P libpam-newidmap newidmap"
+	pass "dpkg -P libpam-newidmap newidmap"
 else
-	bad "dpkg -P failed"
+	fail "dpkg -P" "failed"
 	showlog "$log/purge"
 fi
 for p in newidmap libpam-newidmap; do
@@ -284,5 +264,4 @@ stray=$(cd "$tmp/upper/var" && find . ! -type d ! -type c -printf '%P\n' |
 	done)
 check "nothing under /var names newidmap${stray:+ (left: ${stray//$'\n'/ })}" test -z "$stray"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

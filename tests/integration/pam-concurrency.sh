@@ -9,9 +9,9 @@
 # shadow tool that met our lock would fail with "cannot lock"), no lock, pid or temporary file
 # is left, and both files parse. Three rounds, each on fresh files.
 # shellcheck source=tests/lib/lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 # shellcheck source=tests/lib/pam-lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/pam-lib.sh"
+. "$(dirname "$0")/../lib/pam-lib.sh"
 command -v flock >/dev/null 2>&1 || skip "flock is not installed"
 
 N=${PAM_CONC_USERS:-64}

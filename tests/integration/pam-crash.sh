@@ -11,9 +11,9 @@
 # sessions: the victim's, then another user's, whose allocation takes over the stale locks)
 # succeed, leave the exact expected files, and no lock file behind.
 # shellcheck source=tests/lib/lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 # shellcheck source=tests/lib/pam-lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/pam-lib.sh"
+. "$(dirname "$0")/../lib/pam-lib.sh"
 
 RANDOM_RUNS=${PAM_CRASH_RUNS:-150}
 STRACE=$(command -v strace || true)
@@ -171,7 +171,7 @@ if [ -n "$STRACE" ]; then
 	echo "# strace kills in $((($(date +%s%N) - t0) / 1000000)) ms; states after the kill (subuid/subgid):" \
 		"$(for k in "${!STATES[@]}"; do [[ $k == strace:* ]] && printf '%s=%s ' "${k#strace:}" "${STATES[$k]}"; done)"
 else
-	echo "# strace is not installed: the exact kill points are left out"
+	skip_some "the exact kill points: strace is not installed"
 fi
 
 # ---------------------------------------------------------------------------------------------

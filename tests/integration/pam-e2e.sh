@@ -13,9 +13,9 @@
 #   - shadow's locks honoured (a live holder blocks, a dead one is taken over), helper checks;
 #   - valgrind: no definite leak from the module, the exported symbols.
 # shellcheck source=tests/lib/lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 # shellcheck source=tests/lib/pam-lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/pam-lib.sh"
+. "$(dirname "$0")/../lib/pam-lib.sh"
 command -v strace >/dev/null 2>&1 || skip "strace is not installed"
 
 log_start
@@ -415,7 +415,7 @@ EOF
 	allocates "a user name with ':', by_uid" "$COLON_USER" "$COLON_UID" "$FF_U" "$FF_G" 65536 by_uid
 	put_file /etc/nsswitch.conf "$(cat "$T_DIR/nsswitch.saved")"
 else
-	echo "# no C compiler: the ':' name test is left out"
+	skip_some "the ':' name test: no C compiler"
 fi
 
 # ---------------------------------------------------------------------------------------------
@@ -517,7 +517,7 @@ time.sleep(60)' "$T_DIR/pwlock.ready" </dev/null >/dev/null 2>&1 &
 	U=$(uid_of nidppwd)
 	allocates "/etc/.pwd.lock released" nidppwd "$U" "$FF_U" "$FF_G" 65536
 else
-	echo "# no python3: the /etc/.pwd.lock test is left out"
+	skip_some "the /etc/.pwd.lock test: no python3"
 fi
 
 # ---------------------------------------------------------------------------------------------
@@ -543,7 +543,7 @@ rm -f "$BIN/subid-alloc-gw" "$BIN/subid-alloc-nobody"
 # valgrind: no definite leak and no memory error in the module's frames
 
 if [ -n "$PAM_SANITIZED" ]; then
-	echo "# skip: valgrind cases (sanitizer build: ASan and valgrind do not mix)"
+	skip_some "valgrind cases (sanitizer build: ASan and valgrind do not mix)"
 elif command -v valgrind >/dev/null 2>&1; then
 	# vg WHAT USER: one open_session under valgrind; the report is checked for the module's frames.
 	vg() {
@@ -581,7 +581,7 @@ elif command -v valgrind >/dev/null 2>&1; then
 	pam_service "$PAM_SVC" min_uid=100000 bogus
 	vg "ignored, unknown option" nidpvg
 else
-	echo "# valgrind is not installed: the leak check is left out"
+	skip_some "the leak check: valgrind is not installed"
 fi
 
 finish

@@ -4,7 +4,7 @@
 # or an extra capability, is refused; without any capability the kernel's EPERM is explained,
 # and what the kernel allows an unprivileged owner (a single self-map) still works.
 # shellcheck source=tests/lib/lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 
 set_subuid "$A_NAME:100000:65536
 "

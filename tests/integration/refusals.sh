@@ -3,7 +3,7 @@
 # Every refusal path of newuidmap/newgidmap: exit status 1, a message naming the reason, and the
 # target's maps left empty (setgroups untouched).
 # shellcheck source=tests/lib/lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 
 SUBUID="$A_NAME:100000:65536
 $B_NAME:200000:65536

@@ -4,7 +4,7 @@
 # LOG_AUTHPRIV|LOG_NOTICE (<85>), as key=value fields. /dev/log is a socket we listen on, inside
 # a new /dev of our private mount namespace only.
 # shellcheck source=tests/lib/lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 
 LOG="$T_DIR/syslog.txt"
 setup_devlog "$LOG"

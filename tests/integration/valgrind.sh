@@ -18,7 +18,7 @@
 # A build with --enable-sanitizers cannot run under valgrind: SKIP there (the sanitizer pass
 # checks the same paths with ASan/LSan).
 # shellcheck source=tests/lib/lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 
 command -v valgrind >/dev/null 2>&1 || skip "valgrind is not installed (apt-get install valgrind)"
 if LC_ALL=C readelf -d "$NEWUIDMAP" 2>/dev/null | grep -q 'NEEDED.*lib[al]san'; then

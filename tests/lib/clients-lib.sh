@@ -8,64 +8,35 @@
 # may run the same commands at the same time with the same uids.
 # shellcheck shell=bash
 
-cl_skip()
-{
-	echo "SKIP: $*"
-	exit 77
-}
+_cl_dir=$(dirname "${BASH_SOURCE[0]}")
+# shellcheck source=tests/lib/tap.sh
+. "$_cl_dir/tap.sh"
+# shellcheck source=tests/lib/fixtures.sh
+. "$_cl_dir/fixtures.sh"
 
-cl_die()
-{
-	echo "ERROR: $*" >&2
-	exit 99
-}
-
-# Exit 77 unless this can run at all: root, user namespaces, the tools, the built helpers.
+# SKIP unless this can run at all: root, user namespaces, the tools, the built helpers.
 cl_require_root_userns()
 {
-	local t
-	[ "$(id -u)" = 0 ] || cl_skip "needs root (it mounts an overlay over /etc in a private mount namespace)"
-	for t in unshare setpriv setcap getcap useradd groupadd getent mount stat; do
-		command -v "$t" >/dev/null 2>&1 || cl_skip "$t is not installed"
-	done
-	[ -n "${NEWUIDMAP:-}" ] && [ -x "$NEWUIDMAP" ] || cl_skip "NEWUIDMAP is not set to the built newuidmap (run through make check)"
-	[ -n "${NEWGIDMAP:-}" ] && [ -x "$NEWGIDMAP" ] || cl_skip "NEWGIDMAP is not set to the built newgidmap (run through make check)"
+	need_root "it mounts an overlay over /etc in a private mount namespace"
+	need_tools unshare setpriv setcap getcap useradd groupadd getent mount stat
+	need_built "$NEWUIDMAP" "$NEWGIDMAP"
 	# The targets and clients are unprivileged: their user namespaces must be allowed (Debian's
 	# kernel.unprivileged_userns_clone, user.max_user_namespaces).
 	setpriv --reuid 65534 --regid 65534 --clear-groups unshare -U true 2>/dev/null ||
-		cl_skip "unprivileged user namespaces are not available here"
-	unshare -m --propagation private true 2>/dev/null || cl_skip "cannot create a mount namespace"
+		skip "unprivileged user namespaces are not available here"
 }
 
-# Re-run the calling script ("$0") in a private mount namespace with a private /etc, once. In the
-# namespace this returns with CL_TMP set to a private tmpfs (mode 0755, so the throw-away users can
-# reach files in it) and /etc an overlay; outside it never returns, it exits with the script's code.
+# Re-run the calling script ("$0") in a private mount namespace with a private /etc (fixtures.sh),
+# once. Inside, CL_TMP is a private tmpfs (mode 0755, so the throw-away users can reach files in
+# it) and /etc an overlay without sub-id files.
 cl_enter_private_etc()
 {
-	local rc=0
-
-	if [ "${CL_PRIVATE_ETC:-}" != 1 ]; then
-		CL_TMP=$(mktemp -d "${TMPDIR:-/tmp}/newidmap-it.XXXXXX")
-		CL_PRIVATE_ETC=1 CL_TMP=$CL_TMP unshare -m --propagation private "${BASH:-bash}" "$0" "$@" || rc=$?
-		rmdir "$CL_TMP" 2>/dev/null || true
-		exit "$rc"
-	fi
-	mount -t tmpfs -o mode=0755 newidmap-it "$CL_TMP" || cl_die "cannot mount a tmpfs on $CL_TMP"
-	mkdir "$CL_TMP/upper" "$CL_TMP/work"
-	mount -t overlay overlay -o "lowerdir=/etc,upperdir=$CL_TMP/upper,workdir=$CL_TMP/work" /etc ||
-		cl_skip "cannot mount an overlayfs over /etc (needed to add throw-away users without touching the host)"
+	enter_private_ns "$@"
+	scratch_tmpfs
+	CL_TMP=$T_DIR
+	overlay_etc
 	# The helpers match the host's files only by these paths: start from none of them.
 	rm -f /etc/subuid /etc/subgid
-	CL_PIDS=()
-	trap cl_cleanup EXIT
-}
-
-cl_cleanup()
-{
-	local p
-	for p in "${CL_PIDS[@]}"; do
-		kill -KILL "$p" 2>/dev/null || true
-	done
 }
 
 # cl_free_id passwd|group FROM: print the first id >= FROM that the database does not use.
@@ -106,12 +77,12 @@ cl_install_ours()
 	local dir=$1
 	mkdir -p "$dir"
 	chmod 0755 "$dir"
-	cp "$NEWUIDMAP" "$dir/newuidmap"
-	cp "$NEWGIDMAP" "$dir/newgidmap"
-	chmod 0755 "$dir/newuidmap" "$dir/newgidmap"
 	if [ "${2:-}" != nocaps ]; then
-		setcap cap_setuid=ep "$dir/newuidmap" || cl_skip "setcap cannot set file capabilities on $dir"
-		setcap cap_setgid=ep "$dir/newgidmap" || cl_skip "setcap cannot set file capabilities on $dir"
+		capped_copy "$NEWUIDMAP" "$dir/newuidmap" cap_setuid=ep
+		capped_copy "$NEWGIDMAP" "$dir/newgidmap" cap_setgid=ep
+	else
+		capped_copy "$NEWUIDMAP" "$dir/newuidmap" -
+		capped_copy "$NEWGIDMAP" "$dir/newgidmap" -
 	fi
 }
 
@@ -123,14 +94,14 @@ cl_start_target()
 	[ "${3:-}" = deny ] && extra=(--setgroups deny)
 	setpriv --reuid "$uid" --regid "$gid" --clear-groups unshare -U "${extra[@]}" sleep 60 &
 	CL_PID=$!
-	CL_PIDS+=("$CL_PID")
+	TARGETS+=("$CL_PID")
 	# comm turns to "sleep" only after unshare(CLONE_NEWUSER) and the exec of sleep.
 	for i in $(seq 1 500); do
 		[ "$(cat "/proc/$CL_PID/comm" 2>/dev/null)" = sleep ] && return 0
 		kill -0 "$CL_PID" 2>/dev/null || break
 		sleep 0.01
 	done
-	cl_die "target pid $CL_PID (unshare -U sleep as $uid:$gid) did not start (after $i tries)"
+	bail_out "target pid $CL_PID (unshare -U sleep as $uid:$gid) did not start (after $i tries)"
 }
 
 cl_stop_target()
@@ -145,32 +116,4 @@ cl_map()
 	local m
 	m=$(awk '{ printf "%s%s %s %s", (NR > 1 ? "," : ""), $1, $2, $3 }' "$1")
 	echo "${m:--}"
-}
-
-# Counting checks: cl_expect NAME EXPECTED ACTUAL, cl_ok NAME, cl_bad NAME WHY; cl_summary prints
-# "N passed, N failed" and returns non-zero if anything failed.
-CL_PASSED=0
-CL_FAILED=0
-cl_ok()
-{
-	echo "PASS $1"
-	CL_PASSED=$((CL_PASSED + 1))
-}
-cl_bad()
-{
-	echo "FAIL $1: $2"
-	CL_FAILED=$((CL_FAILED + 1))
-}
-cl_expect()
-{
-	if [ "$2" = "$3" ]; then
-		cl_ok "$1 ($3)"
-	else
-		cl_bad "$1" "expected '$2', got '$3'"
-	fi
-}
-cl_summary()
-{
-	echo "$CL_PASSED passed, $CL_FAILED failed"
-	[ "$CL_FAILED" = 0 ]
 }

@@ -1,139 +1,42 @@
 # shellcheck shell=bash disable=SC2034 # the variables set here are for the tests that source it
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Shared helpers of the root-run integration tests, sourced by each tests/integration/*.sh.
-#
-# What sourcing this file does, in order:
-#  1. SKIP (exit 77) unless we are root, the tools exist and `unshare -U true` works;
+# The standard set-up of the root-run integration tests, sourced by most tests/integration/*.sh.
+# It sources tap.sh (TAP output, pass/fail/skip/finish, run/check_rc/check_err) and fixtures.sh
+# (private namespace, overlay /etc, throw-away users, capped copies), then, in order:
+#  1. SKIP unless we are root, the tools exist and `unshare -U true` works;
 #  2. re-exec the test inside `unshare -m --propagation private`, so every mount below is ours;
-#  3. mount a tmpfs (mode 755) on a fresh /tmp/newidmap-integ.* directory and an overlayfs over
-#     /etc with its upper layer there: useradd and every edit of /etc/subuid, /etc/login.defs,
-#     /etc/nsswitch.conf land in the overlay and vanish with the namespace;
-#  4. create throw-away users (useradd -M) and copy $NEWUIDMAP/$NEWGIDMAP to a world-readable
-#     directory with cap_setuid=ep / cap_setgid=ep on the copies.
+#  3. mount a tmpfs (mode 755) on a fresh /tmp/newidmap-integ.* directory (T_DIR) and an overlayfs
+#     over /etc with its upper layer there: useradd and every edit of /etc/subuid,
+#     /etc/login.defs, /etc/nsswitch.conf land in the overlay and vanish with the namespace;
+#  4. create throw-away users (nidta, a member of nidtaux too, and nidtb) and copy
+#     $NEWUIDMAP/$NEWGIDMAP to a world-readable directory with cap_setuid=ep / cap_setgid=ep on the
+#     copies ($UIDMAP, $GIDMAP).
 # Target processes are tracked by $! (setpriv and unshare exec in place), never by name: other
-# test runs on the same host may use the same uids. The EXIT trap kills them.
-#
-# Output: one line per assertion ("ok N - what" / "not ok N - what: why"), then exactly
-# "N passed, N failed"; finish() exits 1 if anything failed.
+# test runs on the same host may use the same uids. They are killed at exit.
 
-set -euo pipefail
+_lib_dir=$(dirname "${BASH_SOURCE[0]}")
+# shellcheck source=tests/lib/tap.sh
+. "$_lib_dir/tap.sh"
+# shellcheck source=tests/lib/fixtures.sh
+. "$_lib_dir/fixtures.sh"
 
-skip() {
-	echo "SKIP: $*"
-	exit 77
-}
-
-if [ -z "${NEWIDMAP_INTEG_NS:-}" ]; then
-	[ "$(id -u)" = 0 ] || skip "integration tests must run as root"
-	for tool in unshare setpriv setcap getcap useradd groupadd mount timeout awk; do
-		command -v "$tool" >/dev/null 2>&1 || skip "$tool is not installed"
-	done
-	unshare -U true >/dev/null 2>&1 || skip "user namespaces are not available (unshare -U true failed)"
-	unshare -m --propagation private true >/dev/null 2>&1 || skip "cannot create a mount namespace"
-	for h in "${NEWUIDMAP:-}" "${NEWGIDMAP:-}"; do
-		[ -n "$h" ] && [ -f "$h" ] || skip "NEWUIDMAP/NEWGIDMAP are not set to built helpers (run through make check)"
+if ! in_private_ns; then
+	need_root "the integration tests mount over /etc in a private mount namespace"
+	need_tools unshare setpriv setcap getcap useradd groupadd mount timeout awk
+	need_userns
+	need_built "$NEWUIDMAP" "$NEWGIDMAP"
+	for h in "$NEWUIDMAP" "$NEWGIDMAP"; do
 		# A libtool wrapper script would lose the file capability on exec.
-		[ "$(head -c 4 "$h" | od -An -c | tr -d ' ')" = '177ELF' ] || skip "$h is not an ELF binary"
+		is_elf "$h" || bail_out "$h is not an ELF binary"
 	done
-	export NEWIDMAP_INTEG_NS=1
-	exec unshare -m --propagation private -- "${BASH:-/bin/bash}" "$0" "$@"
 fi
-
-# ---------------------------------------------------------------------------------------------
-# State, cleanup, assertions
-
-T_PASSED=0
-T_FAILED=0
-T_NUM=0
-T_FINISHED=
-TARGETS=()
-BG_PIDS=()
-T_DIR=
-
-cleanup() {
-	local rc=$? p
-	trap - EXIT
-	for p in "${TARGETS[@]}" "${BG_PIDS[@]}"; do
-		kill -KILL "$p" 2>/dev/null || true
-	done
-	for p in "${TARGETS[@]}" "${BG_PIDS[@]}"; do
-		wait "$p" 2>/dev/null || true
-	done
-	if [ -z "$T_FINISHED" ]; then
-		echo "not ok - the test stopped early (exit status $rc)"
-		echo "$T_PASSED passed, $((T_FAILED + 1)) failed"
-		[ "$rc" != 0 ] || rc=1
-	fi
-	cd /
-	if [ -n "$T_DIR" ]; then
-		# The namespace dies with us; detach the tmpfs so its host mount point can go.
-		umount -l "$T_DIR" 2>/dev/null || true
-		rmdir "$T_DIR" 2>/dev/null || true
-	fi
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
-pass() {
-	T_NUM=$((T_NUM + 1))
-	T_PASSED=$((T_PASSED + 1))
-	echo "ok $T_NUM - $1"
-}
-
-fail() {
-	T_NUM=$((T_NUM + 1))
-	T_FAILED=$((T_FAILED + 1))
-	echo "not ok $T_NUM - $1: $2"
-}
-
-finish() {
-	T_FINISHED=1
-	echo "$T_PASSED passed, $T_FAILED failed"
-	[ "$T_FAILED" = 0 ] || exit 1
-	exit 0
-}
-
-# run CMD...: run a command, recording its exit status in RC, stdout in OUT, stderr in ERR.
-run() {
-	RC=0
-	"$@" >"$T_DIR/run.out" 2>"$T_DIR/run.err" </dev/null || RC=$?
-	OUT=$(cat "$T_DIR/run.out")
-	ERR=$(cat "$T_DIR/run.err")
-}
+enter_private_ns "$@"
 
 # run_as UID GID CMD...: CMD as that user (real = effective ids), with its initial groups.
 run_as() {
 	local u=$1 g=$2
 	shift 2
 	setpriv --reuid "$u" --regid "$g" --init-groups -- "$@"
-}
-
-# check_rc WHAT WANT: the last run() exited with WANT.
-check_rc() {
-	if [ "$RC" = "$2" ]; then
-		pass "$1: exit status $2"
-	else
-		fail "$1: exit status $2" "got $RC; stderr: $ERR"
-	fi
-}
-
-# check_err WHAT SUBSTRING: the last run()'s stderr contains SUBSTRING.
-check_err() {
-	if [[ $ERR == *"$2"* ]]; then
-		pass "$1: stderr mentions '$2'"
-	else
-		fail "$1: stderr mentions '$2'" "stderr was: ${ERR:-<empty>}"
-	fi
-}
-
-# check_err_lacks WHAT SUBSTRING
-check_err_lacks() {
-	if [[ $ERR != *"$2"* ]]; then
-		pass "$1: stderr does not mention '$2'"
-	else
-		fail "$1: stderr does not mention '$2'" "stderr was: $ERR"
-	fi
 }
 
 # The kernel pads map columns; compare fields only (setgroups is one field: drop the padding).
@@ -319,10 +222,8 @@ EOF
 # ---------------------------------------------------------------------------------------------
 # Setup inside the namespace
 
-T_DIR=$(mktemp -d /tmp/newidmap-integ.XXXXXX)
-mount -t tmpfs -o mode=755 newidmap-integ "$T_DIR"
-mkdir -p "$T_DIR/etc-upper" "$T_DIR/etc-work"
-mount -t overlay newidmap-etc -o "lowerdir=/etc,upperdir=$T_DIR/etc-upper,workdir=$T_DIR/etc-work" /etc
+scratch_tmpfs
+overlay_etc
 
 # The helpers under test, with their real file capabilities, where any user can run them.
 BIN="$T_DIR/bin"
@@ -330,18 +231,14 @@ mkdir "$BIN"
 chmod 755 "$BIN"
 UIDMAP="$BIN/newuidmap"
 GIDMAP="$BIN/newgidmap"
-cp "$NEWUIDMAP" "$UIDMAP"
-cp "$NEWGIDMAP" "$GIDMAP"
-chmod 755 "$UIDMAP" "$GIDMAP"
-setcap cap_setuid=ep "$UIDMAP"
-setcap cap_setgid=ep "$GIDMAP"
+capped_copy "$NEWUIDMAP" "$UIDMAP" cap_setuid=ep
+capped_copy "$NEWGIDMAP" "$GIDMAP" cap_setgid=ep
 
-# Throw-away users, in the overlay only: A (a member of AUX too) and B. -l: no lastlog/faillog
-# entry, as /var/log is the host's.
+# Throw-away users, in the overlay only: A (a member of AUX too) and B.
 rm -f /etc/subuid /etc/subgid
 groupadd nidtaux
-useradd -M -l -s /usr/sbin/nologin -G nidtaux nidta
-useradd -M -l -s /usr/sbin/nologin nidtb
+add_user nidta -G nidtaux
+add_user nidtb
 A_NAME=nidta
 A_UID=$(id -u nidta)
 A_GID=$(id -g nidta)

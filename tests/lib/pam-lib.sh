@@ -13,17 +13,13 @@
 
 command -v pamtester >/dev/null 2>&1 || skip "pamtester is not installed"
 
-PAM_MOD=${abs_top_builddir:-}/pam/.libs/pam_subid.so
-HELPER_BUILT=${abs_top_builddir:-}/subid/alloc/subid-alloc
-if [ ! -f "$PAM_MOD" ] || [ ! -f "$HELPER_BUILT" ]; then
-	fail "pam_subid.so and subid-alloc are built" "missing $PAM_MOD or $HELPER_BUILT (run through make check)"
-	finish
-fi
+PAM_MOD=$PAM_MODULE
+HELPER_BUILT=$SUBID_ALLOC
+need_built "$PAM_MOD" "$HELPER_BUILT"
 # A libtool wrapper script (if the helper ever links a shared library of ours) has the real
 # binary in .libs.
-if [ "$(head -c 4 "$HELPER_BUILT" | od -An -c | tr -d ' ')" != '177ELF' ] &&
-	[ -f "${abs_top_builddir:-}/subid/alloc/.libs/subid-alloc" ]; then
-	HELPER_BUILT=${abs_top_builddir:-}/subid/alloc/.libs/subid-alloc
+if ! is_elf "$HELPER_BUILT" && [ -f "$abs_top_builddir/subid/alloc/.libs/subid-alloc" ]; then
+	HELPER_BUILT=$abs_top_builddir/subid/alloc/.libs/subid-alloc
 fi
 # A sanitizer build (tests/sanitize.sh): pamtester is not built with ASan, so the runtime must be
 # preloaded for libpam to dlopen the ASan module; leak checks of pamtester and libpam themselves

@@ -1,0 +1,110 @@
+# shellcheck shell=bash disable=SC2034 # the variables set here are for the tests that source it
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The fixtures of the root-run tests, sourced after tap.sh (lib.sh sources both and uses all of
+# them; a script with other needs picks the ones it wants):
+#
+#   need_userns                SKIP unless user namespaces work (need_root, need_tools: tap.sh)
+#   enter_private_ns ARGS...   re-run the calling script once in `unshare -m --propagation
+#                              private`: every mount below is then ours alone and dies with us
+#   scratch_tmpfs              T_DIR: a fresh /tmp/newidmap-integ.* with a tmpfs (mode 755) on it
+#   overlay_etc                /etc becomes an overlayfs whose upper layer is in T_DIR: useradd and
+#                              every edit of /etc land there and vanish with the namespace
+#   capped_copy SRC DST CAPS   a root-owned 0755 copy with file capabilities CAPS ("-": none)
+#   add_user NAME [useradd options]   a throw-away user in the overlay /etc
+#   track PID                  kill PID at exit (targets, listeners); never looked up by name
+#
+# Never run any of these outside the private namespace: they mount over /etc.
+
+TARGETS=()
+BG_PIDS=()
+FX_TMPFS=
+
+fx_cleanup() {
+	local p
+	for p in "${TARGETS[@]}" "${BG_PIDS[@]}"; do
+		kill -KILL "$p" 2>/dev/null || true
+	done
+	for p in "${TARGETS[@]}" "${BG_PIDS[@]}"; do
+		wait "$p" 2>/dev/null || true
+	done
+	cd /
+	if [ -n "$FX_TMPFS" ]; then
+		# The namespace dies with us; detach the tmpfs so that its host mount point can go.
+		umount -l "$FX_TMPFS" 2>/dev/null || true
+		rmdir "$FX_TMPFS" 2>/dev/null || true
+	fi
+}
+at_exit fx_cleanup
+
+track() {
+	BG_PIDS+=("$1")
+}
+
+need_userns() {
+	unshare -U true >/dev/null 2>&1 || skip "user namespaces are not available (unshare -U true failed)"
+}
+
+# enter_private_ns ARGS...: the rest of the script runs in a private mount namespace. Outside it,
+# this never returns (exec); inside, it returns at once. NEWIDMAP_PRIVATE_NS holds the namespace
+# (as /proc/self/ns/mnt names it) this was done for, so a value inherited from elsewhere (a nested
+# test run) never passes for one. euid 0 without CAP_SYS_ADMIN (fakeroot) cannot make one: SKIP.
+enter_private_ns() {
+	local here
+	here=$(readlink /proc/self/ns/mnt)
+	case ${NEWIDMAP_PRIVATE_NS:-} in
+	"$here") return 0 ;;
+	"from:"*)
+		if [ "${NEWIDMAP_PRIVATE_NS#from:}" != "$here" ]; then
+			# NEWIDMAP_INTEG_NS: the name the scripts written before fixtures.sh test.
+			export NEWIDMAP_PRIVATE_NS=$here NEWIDMAP_INTEG_NS=1
+			return 0
+		fi
+		;;
+	esac
+	unshare -m --propagation private true >/dev/null 2>&1 || skip "cannot create a mount namespace"
+	export NEWIDMAP_PRIVATE_NS="from:$here"
+	exec unshare -m --propagation private -- "${BASH:-/bin/bash}" "$0" "$@"
+}
+
+# in_private_ns: enter_private_ns ran for the namespace we are in.
+in_private_ns() {
+	[ "${NEWIDMAP_PRIVATE_NS:-}" = "$(readlink /proc/self/ns/mnt)" ]
+}
+
+scratch_tmpfs() {
+	in_private_ns || bail_out "scratch_tmpfs outside the private mount namespace"
+	T_DIR=$(mktemp -d /tmp/newidmap-integ.XXXXXX)
+	mount -t tmpfs -o mode=755 newidmap-integ "$T_DIR"
+	FX_TMPFS=$T_DIR
+}
+
+overlay_etc() {
+	[ -n "$FX_TMPFS" ] || bail_out "overlay_etc before scratch_tmpfs"
+	mkdir -p "$T_DIR/etc-upper" "$T_DIR/etc-work"
+	mount -t overlay newidmap-etc -o "lowerdir=/etc,upperdir=$T_DIR/etc-upper,workdir=$T_DIR/etc-work" /etc ||
+		skip "cannot mount an overlayfs over /etc (needed to change /etc without touching the host)"
+}
+
+# capped_copy SRC DST CAPS: chown first (it clears setuid and capabilities), then the mode, then
+# the capability. The directory of DST must be searchable by the users who run it.
+capped_copy() {
+	local src=$1 dst=$2 caps=$3
+	is_elf "$src" || bail_out "$src is not an ELF binary (a libtool wrapper would lose the capability)"
+	mkdir -p "$(dirname "$dst")"
+	rm -f "$dst"
+	cp "$src" "$dst"
+	chown 0:0 "$dst"
+	chmod 755 "$dst"
+	if [ "$caps" != - ]; then
+		setcap "$caps" "$dst" || skip "setcap cannot set file capabilities on $(dirname "$dst")"
+	fi
+}
+
+# add_user NAME [useradd options]: no home, no login shell, no lastlog/faillog entry (-l: /var/log
+# is the host's).
+add_user() {
+	local name=$1
+	shift
+	useradd -M -l -s /usr/sbin/nologin "$@" "$name" >/dev/null 2>"$T_DIR/useradd.err" ||
+		bail_out "useradd $name failed: $(cat "$T_DIR/useradd.err")"
+}
