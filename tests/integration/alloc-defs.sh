@@ -14,9 +14,9 @@
 # The expected starts are computed here with shadow's formula in shell arithmetic (an oracle
 # independent of lib/alloc.c), beside the man page's worked examples.
 # shellcheck source=tests/lib/lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 # shellcheck source=tests/lib/pam-lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/pam-lib.sh"
+. "$(dirname "$0")/../lib/pam-lib.sh"
 
 log_start
 

@@ -7,18 +7,11 @@
 # fix: no sub-uid line, a helper copy without its file capability, no_new_privs,
 # user.max_user_namespaces = 0 in a child user namespace, a masked /proc (fixture); and a healthy
 # state, where the message's meaning and what to look at next are printed instead.
-SUBID_CHECK=${SUBID_CHECK:-${abs_top_builddir:-$(dirname "$0")/../..}/subid/check/subid-check}
-if [ -z "${NEWIDMAP_INTEG_NS:-}" ] && [ "$(id -u)" = 0 ]; then
-	if [ ! -f "$SUBID_CHECK" ] || [ "$(head -c 4 "$SUBID_CHECK" | od -An -c | tr -d ' ')" != '177ELF' ]; then
-		echo "SKIP: $SUBID_CHECK is not a built subid-check binary (set SUBID_CHECK)"
-		exit 77
-	fi
-fi
-export SUBID_CHECK
 # shellcheck source=tests/lib/lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
+need_built "$SUBID_CHECK"
 
-SRC=${abs_top_srcdir:-$(dirname "$0")/../..}
+SRC=$abs_top_srcdir
 TABLE="$SRC/docs/explain.tsv"
 MAN="$SRC/man/subid-check.8"
 PY=$(command -v /usr/bin/python3 python3 | head -n 1)

@@ -6,11 +6,10 @@
 # them escaped by lib/escape.c (\xNN) in their key=value fields, so no field is forged and no raw
 # control byte reaches the log; subid-check's human output holds no raw control byte either.
 # shellcheck source=tests/lib/lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 # shellcheck source=tests/lib/pam-lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/pam-lib.sh"
-SUBID_CHECK=${SUBID_CHECK:-${abs_top_builddir:-}/subid/check/subid-check}
-[ -x "$SUBID_CHECK" ] || skip "subid-check is not built (SUBID_CHECK=$SUBID_CHECK)"
+. "$(dirname "$0")/../lib/pam-lib.sh"
+need_built "$SUBID_CHECK"
 
 log_start
 

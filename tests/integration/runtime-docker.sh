@@ -8,9 +8,9 @@
 # (their syslog line); the container's uid_map and gid_map; a file chowned inside the container
 # has the mapped owner on the host. dockerd and everything it started are killed at the end.
 # shellcheck source=tests/lib/lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 # shellcheck source=tests/lib/runtimes-lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/runtimes-lib.sh"
+. "$(dirname "$0")/../lib/runtimes-lib.sh"
 
 DOCKERD_ROOTLESS=/usr/share/docker.io/contrib/dockerd-rootless.sh
 rt_skip_sanitized

@@ -10,9 +10,9 @@
 # Also: lxc-checkconfig warns "newuidmap is not setuid-root" for our file-capability helpers
 # although LXC itself accepts them (docs/runtimes.md).
 # shellcheck source=tests/lib/lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 # shellcheck source=tests/lib/runtimes-lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/runtimes-lib.sh"
+. "$(dirname "$0")/../lib/runtimes-lib.sh"
 
 rt_skip_sanitized
 rt_require lxc-create lxc-start lxc-attach lxc-info lxc-stop lxc-checkconfig readelf python3

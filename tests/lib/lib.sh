@@ -32,6 +32,12 @@ if ! in_private_ns; then
 fi
 enter_private_ns "$@"
 
+# cleanup: what scripts written before tap.sh called to end the run from their own EXIT trap
+# (with the exit status in $?): now tap.sh's exit handler, which runs the at_exit commands.
+cleanup() {
+	t_on_exit
+}
+
 # run_as UID GID CMD...: CMD as that user (real = effective ids), with its initial groups.
 run_as() {
 	local u=$1 g=$2
