@@ -99,28 +99,8 @@ while IFS=$'\t' read -r verdict what why; do
 	esac
 done <"$T_DIR/table.out"
 
-# expect_json WHAT ID VERDICT [FIX]: the last run()'s --json output has exactly one result ID,
-# with VERDICT, and (for warn/fail) a fix containing FIX.
-expect_json() {
-	local what=$1 id=$2 verdict=$3 fix=${4:-} msg
-	if msg=$(printf '%s' "$OUT" | "$PY" -c '
-import json, sys
-cid, verdict, fix = sys.argv[1:4]
-doc = json.load(sys.stdin)
-hits = [c for c in doc["checks"] if c["id"] == cid]
-if len(hits) != 1:
-    sys.exit("%d results with id %s; ids: %s" % (len(hits), cid, " ".join(c["id"] for c in doc["checks"])))
-c = hits[0]
-if c["verdict"] != verdict:
-    sys.exit("verdict %s: %s" % (c["verdict"], c["observed"]))
-if verdict in ("warn", "fail") and (not c["fix"] or fix not in c["fix"]):
-    sys.exit("fix %r lacks %r" % (c["fix"], fix))
-' "$id" "$verdict" "$fix" 2>&1); then
-		pass "$what: $id is $verdict"
-	else
-		fail "$what: $id is $verdict" "$msg"
-	fi
-}
+# shellcheck source=tests/lib/json.sh
+. "$(dirname "$0")/../lib/json.sh"
 
 # expect_out WHAT TEXT / expect_no_out WHAT TEXT: the last run()'s stdout has (lacks) TEXT.
 expect_out() {
@@ -146,11 +126,11 @@ expect_out "unknown text, human" "matches none of the"
 printf 'time="2026-01-02T03:04:05Z" level=warning msg="/proc/sys/user/max_user_namespaces needs to be set to non-zero."\n' >"$T_DIR/log"
 RC=0
 OUT=$("$SC" --explain - --json --no-probe <"$T_DIR/log") || RC=$?
-expect_json "--explain - (stdin)" kernel.max_user_namespaces pass
+expect_check "--explain - (stdin)" kernel.max_user_namespaces pass
 # Quoting and wrapping differ from the table's: still the same row.
 run "$SC" --explain "NEWUIDMAP:   write to
 uid_map failed: 'Operation not permitted'" --json --no-probe
-expect_json "another case, quotes and a line break" helpers.newuidmap.privilege pass
+expect_check "another case, quotes and a line break" helpers.newuidmap.privilege pass
 head -c 1100000 /dev/zero | tr '\0' 'x' >"$T_DIR/big"
 RC=0
 "$SC" --explain - --no-probe <"$T_DIR/big" >/dev/null 2>"$T_DIR/big.err" || RC=$?
@@ -188,22 +168,22 @@ cp "$UIDMAP" "$NOCAP/newuidmap"
 chmod 755 "$NOCAP/newuidmap"
 run run_as "$A_UID" "$A_GID" env PATH="$NOCAP:$BIN:/usr/bin:/bin" "$SC" --json \
 	--explain "newuidmap: write to uid_map failed: Operation not permitted"
-expect_json "helper without capability" helpers.newuidmap.privilege fail "setcap cap_setuid=ep"
-expect_json "helper without capability (the probe, for real)" probe.uid_map fail
-expect_json "helper without capability" kernel.no_new_privs pass
+expect_check "helper without capability" helpers.newuidmap.privilege fail "setcap cap_setuid=ep"
+expect_check "helper without capability (the probe, for real)" probe.uid_map fail
+expect_check "helper without capability" kernel.no_new_privs pass
 
 # no_new_privs: the capability of the right helper is void.
 run run_as "$A_UID" "$A_GID" setpriv --no-new-privs env PATH="$BIN:/usr/bin:/bin" "$SC" --json \
 	--explain "newuidmap: Could not set caps"
-expect_json "no_new_privs" kernel.no_new_privs fail "NoNewPrivileges"
-expect_json "no_new_privs" helpers.newuidmap.privilege pass
+expect_check "no_new_privs" kernel.no_new_privs fail "NoNewPrivileges"
+expect_check "no_new_privs" helpers.newuidmap.privilege pass
 
 # user.max_user_namespaces = 0 in a child user namespace (its own copy of the limit).
 # shellcheck disable=SC2016
 run unshare -U -r sh -c 'echo 0 >/proc/sys/user/max_user_namespaces && exec "$0" --json --explain "$1"' \
 	"$SC" "[rootlesskit:parent] error: failed to start the child: fork/exec /proc/self/exe: no space left on device"
-expect_json "max_user_namespaces 0" kernel.max_user_namespaces fail "sysctl -w user.max_user_namespaces="
-expect_json "max_user_namespaces 0 (the probe, for real)" probe.userns fail
+expect_check "max_user_namespaces 0" kernel.max_user_namespaces fail "sysctl -w user.max_user_namespaces="
+expect_check "max_user_namespaces 0 (the probe, for real)" probe.userns fail
 
 # A masked /proc (docker's default), from a fixture tree.
 FXD="$T_DIR/masked"
@@ -214,7 +194,7 @@ printf '%s\n' '500 400 0:60 / / rw,relatime - overlay overlay rw' \
 	'506 501 0:64 / /proc/acpi ro,relatime - tmpfs tmpfs ro' \
 	'507 501 0:5 /null /proc/kcore rw,nosuid - devtmpfs udev rw' >"$FXD/proc/self/mountinfo"
 run "$SC" --sysroot "$FXD" --json --explain "mount proc:/proc (via /proc/self/fd/6), flags: 0xe: operation not permitted"
-expect_json "masked /proc" container.proc_masked warn "systempaths=unconfined"
+expect_check "masked /proc" container.proc_masked warn "systempaths=unconfined"
 
 # A healthy state: nothing fails, so the meaning and what to look at next are printed.
 run run_as "$A_UID" "$A_GID" env PATH="$BIN:/usr/bin:/bin" "$SC" \

@@ -10,48 +10,12 @@
 
 SC=$SUBID_CHECK
 need_built "$SC"
-PY=$(command -v /usr/bin/python3 python3 | head -n 1) || true
-[ -n "$PY" ] || skip "python3 is needed to read the JSON report"
+# shellcheck source=tests/lib/json.sh
+. "$(dirname "$0")/../lib/json.sh"
 # shadow-utils' helpers (Debian: the uidmap package), setuid root.
 SHADOW_UID=/usr/bin/newuidmap
 SHADOW_GID=/usr/bin/newgidmap
 [ -u "$SHADOW_UID" ] && [ -u "$SHADOW_GID" ] || skip "shadow-utils' setuid $SHADOW_UID and $SHADOW_GID are needed (apt-get install uidmap)"
-
-# expect NAME ID VERDICT [FIELD~TEXT | FIELD!~TEXT]...: in the report $T_DIR/NAME.json, exactly
-# one result has ID, with VERDICT, and FIELD (observed, expected, fix) contains (or lacks) TEXT.
-# A warn or fail must carry a fix.
-CHECK_PY='
-import json, sys
-path, cid, want = sys.argv[1:4]
-try:
-    with open(path) as f:
-        doc = json.load(f)
-except Exception as e:
-    sys.exit("no JSON report: %s" % e)
-hits = [c for c in doc.get("checks", []) if c.get("id") == cid]
-if len(hits) != 1:
-    sys.exit("%d results have the id %s" % (len(hits), cid))
-c = hits[0]
-if c.get("verdict") != want:
-    sys.exit("verdict %s: %s (fix: %s)" % (c.get("verdict"), c.get("observed"), c.get("fix")))
-if want in ("warn", "fail") and not c.get("fix"):
-    sys.exit("a %s without a fix: %s" % (want, c.get("observed")))
-for spec in sys.argv[4:]:
-    neg = "!~" in spec
-    field, text = spec.split("!~" if neg else "~", 1)
-    value = c.get(field) or ""
-    if (text in value) == neg:
-        sys.exit("%s %s %r: %r" % (field, "contains" if neg else "lacks", text, value))
-'
-expect() {
-	local name=$1 id=$2 verdict=$3 why
-	shift 3
-	if why=$("$PY" -c "$CHECK_PY" "$T_DIR/$name.json" "$id" "$verdict" "$@" 2>&1); then
-		pass "$name: $id is $verdict${*:+ ($*)}"
-	else
-		fail "$name: $id is $verdict${*:+ ($*)}" "$why"
-	fi
-}
 
 # with_path NAME PATH: report NAME of subid-check with that PATH (only these directories).
 with_path() {
@@ -82,23 +46,23 @@ put "$H/second" newuidmap "$NEWUIDMAP" 755 cap_setuid=ep
 put "$H/second" newgidmap "$NEWGIDMAP" 755 cap_setgid=ep
 put "$H/third" newuidmap "$SHADOW_UID" 4755
 with_path order "$H/first:$H/second:$H/third:/usr/bin:/bin"
-expect order helpers.newuidmap.path pass "observed~$H/second/newuidmap"
-expect order helpers.newgidmap.path pass "observed~$H/second/newgidmap"
+expect_report order helpers.newuidmap.path pass "observed~$H/second/newuidmap"
+expect_report order helpers.newgidmap.path pass "observed~$H/second/newgidmap"
 # Ours with its file capability: what newidmap's make install produces.
-expect order helpers.newuidmap.privilege pass "observed~has the file capability cap_setuid=ep"
-expect order helpers.newgidmap.privilege pass "observed~has the file capability cap_setgid=ep"
-expect order helpers.newuidmap.owner pass "observed~owned by root, mode 0755"
-expect order helpers.newuidmap.nosuid pass
-expect order helpers.newuidmap.implementation pass "observed~is newidmap (file capability)"
-expect order helpers.newgidmap.implementation pass "observed~is newidmap (file capability)"
+expect_report order helpers.newuidmap.privilege pass "observed~has the file capability cap_setuid=ep"
+expect_report order helpers.newgidmap.privilege pass "observed~has the file capability cap_setgid=ep"
+expect_report order helpers.newuidmap.owner pass "observed~owned by root, mode 0755"
+expect_report order helpers.newuidmap.nosuid pass
+expect_report order helpers.newuidmap.implementation pass "observed~is newidmap (file capability)"
+expect_report order helpers.newgidmap.implementation pass "observed~is newidmap (file capability)"
 
 mkdir -p "$H/empty"
 with_path missing "$H/empty"
 for h in newuidmap newgidmap; do
-	expect missing "helpers.$h.path" fail "observed~$h is not in PATH=$H/empty" "fix~apt-get install uidmap" \
+	expect_report missing "helpers.$h.path" fail "observed~$h is not in PATH=$H/empty" "fix~apt-get install uidmap" \
 		"fix~dnf install shadow-utils"
 	for part in privilege owner nosuid implementation; do
-		expect missing "helpers.$h.$part" skip "observed~$h is not in PATH"
+		expect_report missing "helpers.$h.$part" skip "observed~$h is not in PATH"
 	done
 done
 
@@ -107,12 +71,12 @@ done
 
 # shadow-utils as the distribution installs it: setuid root.
 with_path shadow "/usr/bin:/bin"
-expect shadow helpers.newuidmap.privilege pass "observed~/usr/bin/newuidmap is setuid root (mode 4755), no file capability"
-expect shadow helpers.newgidmap.privilege pass "observed~setuid root"
-expect shadow helpers.newuidmap.implementation pass "observed~is shadow-utils (setuid)"
-expect shadow helpers.newgidmap.implementation pass "observed~is shadow-utils (setuid)"
-expect shadow helpers.newuidmap.owner pass
-expect shadow helpers.newuidmap.nosuid pass
+expect_report shadow helpers.newuidmap.privilege pass "observed~/usr/bin/newuidmap is setuid root (mode 4755), no file capability"
+expect_report shadow helpers.newgidmap.privilege pass "observed~setuid root"
+expect_report shadow helpers.newuidmap.implementation pass "observed~is shadow-utils (setuid)"
+expect_report shadow helpers.newgidmap.implementation pass "observed~is shadow-utils (setuid)"
+expect_report shadow helpers.newuidmap.owner pass
+expect_report shadow helpers.newuidmap.nosuid pass
 
 # A copy with neither setuid nor a capability bind-mounted over /usr/bin/newuidmap (this mount
 # namespace only).
@@ -120,25 +84,25 @@ put "$H/nocap" newuidmap "$SHADOW_UID" 755
 mount --bind "$H/nocap/newuidmap" /usr/bin/newuidmap
 with_path nocap "/usr/bin:/bin"
 umount /usr/bin/newuidmap
-expect nocap helpers.newuidmap.privilege fail "observed~neither setuid root" "observed~Operation not permitted" \
+expect_report nocap helpers.newuidmap.privilege fail "observed~neither setuid root" "observed~Operation not permitted" \
 	"fix~setcap cap_setuid=ep /usr/bin/newuidmap"
-expect nocap helpers.newuidmap.implementation pass "observed~is shadow-utils (unprivileged)"
-expect nocap helpers.newgidmap.privilege pass "observed~setuid root"
+expect_report nocap helpers.newuidmap.implementation pass "observed~is shadow-utils (unprivileged)"
+expect_report nocap helpers.newgidmap.privilege pass "observed~setuid root"
 
 # The wrong capability: cap_setgid on newuidmap, cap_setuid on newgidmap.
 put "$H/wrong" newuidmap "$NEWUIDMAP" 755 cap_setgid=ep
 put "$H/wrong" newgidmap "$NEWGIDMAP" 755 cap_setuid=ep
 with_path wrong "$H/wrong:/usr/bin:/bin"
-expect wrong helpers.newuidmap.privilege fail "observed~cap_setgid=ep, which lacks cap_setuid" \
+expect_report wrong helpers.newuidmap.privilege fail "observed~cap_setgid=ep, which lacks cap_setuid" \
 	"fix~setcap cap_setuid=ep $H/wrong/newuidmap"
-expect wrong helpers.newgidmap.privilege fail "observed~cap_setuid=ep, which lacks cap_setgid" \
+expect_report wrong helpers.newgidmap.privilege fail "observed~cap_setuid=ep, which lacks cap_setgid" \
 	"fix~setcap cap_setgid=ep $H/wrong/newgidmap"
 
 # A namespaced (v3) capability with rootid 1000: void on the host...
 put "$H/v3" newuidmap "$NEWUIDMAP" 755
 setcap -n 1000 cap_setuid=ep "$H/v3/newuidmap"
 with_path v3 "$H/v3:/usr/bin:/bin"
-expect v3 helpers.newuidmap.privilege fail "observed~[rootid=1000]" "observed~void here" \
+expect_report v3 helpers.newuidmap.privilege fail "observed~[rootid=1000]" "observed~void here" \
 	"fix~setcap cap_setuid=ep $H/v3/newuidmap (as root on the host"
 # ...and valid in a user namespace whose root is uid 1000, where the kernel reads it back as v2.
 unshare -U sleep 60 </dev/null >/dev/null 2>&1 &
@@ -149,19 +113,19 @@ echo "0 1000 1" >"/proc/$NSPID/uid_map"
 echo "0 1000 1" >"/proc/$NSPID/gid_map"
 env PATH="$H/v3:/usr/bin:/bin" nsenter -t "$NSPID" -U \
 	"$SC" --no-probe --json >"$T_DIR/v3ns.json" 2>"$T_DIR/v3ns.err" </dev/null || true
-expect v3ns helpers.newuidmap.privilege pass "observed~has the file capability cap_setuid=ep" "observed!~rootid"
+expect_report v3ns helpers.newuidmap.privilege pass "observed~has the file capability cap_setuid=ep" "observed!~rootid"
 
 # setuid root and a capability at once.
 put "$H/both" newuidmap "$SHADOW_UID" 4755 cap_setuid=ep
 with_path both "$H/both:/usr/bin:/bin"
-expect both helpers.newuidmap.privilege warn "observed~setuid root (mode 4755) and has the file capability cap_setuid=ep" \
+expect_report both helpers.newuidmap.privilege warn "observed~setuid root (mode 4755) and has the file capability cap_setuid=ep" \
 	"fix~chmod u-s $H/both/newuidmap"
-expect both helpers.newuidmap.implementation pass "observed~shadow-utils (setuid)"
+expect_report both helpers.newuidmap.implementation pass "observed~shadow-utils (setuid)"
 
 # Ours refuses to run setuid: that is a failure, not a warning.
 put "$H/ours-suid" newuidmap "$NEWUIDMAP" 4755 cap_setuid=ep
 with_path ours_suid "$H/ours-suid:/usr/bin:/bin"
-expect ours_suid helpers.newuidmap.privilege fail "observed~newidmap refuses to run setuid or setgid" \
+expect_report ours_suid helpers.newuidmap.privilege fail "observed~newidmap refuses to run setuid or setgid" \
 	"fix~chmod u-s,g-s $H/ours-suid/newuidmap && setcap cap_setuid=ep $H/ours-suid/newuidmap"
 
 # More capability than needed: ours refuses it (fail), shadow-utils merely has too much (warn).
@@ -169,34 +133,34 @@ put "$H/extra-ours" newuidmap "$NEWUIDMAP" 755 cap_setuid,cap_sys_admin=ep
 put "$H/extra-shadow" newuidmap "$SHADOW_UID" 755 cap_setuid,cap_sys_admin=ep
 with_path extra_ours "$H/extra-ours:/usr/bin:/bin"
 with_path extra_shadow "$H/extra-shadow:/usr/bin:/bin"
-expect extra_ours helpers.newuidmap.privilege fail "observed~cap_setuid,cap_sys_admin=ep" "observed~refuses" \
+expect_report extra_ours helpers.newuidmap.privilege fail "observed~cap_setuid,cap_sys_admin=ep" "observed~refuses" \
 	"fix~setcap cap_setuid=ep $H/extra-ours/newuidmap"
-expect extra_shadow helpers.newuidmap.privilege warn "observed~more than cap_setuid" \
+expect_report extra_shadow helpers.newuidmap.privilege warn "observed~more than cap_setuid" \
 	"fix~setcap cap_setuid=ep $H/extra-shadow/newuidmap"
 # CAP_AUDIT_WRITE beside ours' own capability is accepted (ours uses it for audit records).
 put "$H/audit-ours" newuidmap "$NEWUIDMAP" 755 cap_setuid,cap_audit_write=ep
 with_path audit_ours "$H/audit-ours:/usr/bin:/bin"
-expect audit_ours helpers.newuidmap.privilege pass "observed~cap_setuid,cap_audit_write=ep"
+expect_report audit_ours helpers.newuidmap.privilege pass "observed~cap_setuid,cap_audit_write=ep"
 
 # Permitted without the effective flag: enough for ours (it raises it), not for shadow-utils.
 put "$H/p-ours" newuidmap "$NEWUIDMAP" 755 cap_setuid=p
 put "$H/p-shadow" newuidmap "$SHADOW_UID" 755 cap_setuid=p
 with_path p_ours "$H/p-ours:/usr/bin:/bin"
 with_path p_shadow "$H/p-shadow:/usr/bin:/bin"
-expect p_ours helpers.newuidmap.privilege pass "observed~cap_setuid=p"
-expect p_shadow helpers.newuidmap.privilege fail "observed~without the effective flag" \
+expect_report p_ours helpers.newuidmap.privilege pass "observed~cap_setuid=p"
+expect_report p_shadow helpers.newuidmap.privilege fail "observed~without the effective flag" \
 	"fix~setcap cap_setuid=ep $H/p-shadow/newuidmap"
 
 # setuid root with a wrong capability beside it: works through setuid, the capability confuses.
 put "$H/suid-wrong" newuidmap "$SHADOW_UID" 4755 cap_setgid=ep
 with_path suid_wrong "$H/suid-wrong:/usr/bin:/bin"
-expect suid_wrong helpers.newuidmap.privilege warn "observed~is setuid root" "observed~not the right one" \
+expect_report suid_wrong helpers.newuidmap.privilege warn "observed~is setuid root" "observed~not the right one" \
 	"fix~setcap -r $H/suid-wrong/newuidmap"
 
 # An unknown program in the helper's place.
 put "$H/unknown" newuidmap /bin/true 4755
 with_path unknown "$H/unknown:/usr/bin:/bin"
-expect unknown helpers.newuidmap.implementation pass "observed~is unknown (setuid)"
+expect_report unknown helpers.newuidmap.implementation pass "observed~is unknown (setuid)"
 
 # A helper the caller may run but not read (mode 4711), checked by an ordinary user: it cannot be
 # identified, but its privilege still can (getxattr needs no read permission).
@@ -206,37 +170,37 @@ cp "$SC" "$T_DIR/sc/subid-check"
 chmod 755 "$T_DIR/sc" "$T_DIR/sc/subid-check"
 env PATH="$H/unreadable:/usr/bin:/bin" setpriv --reuid "$A_UID" --regid "$A_GID" --init-groups \
 	"$T_DIR/sc/subid-check" --no-probe --json >"$T_DIR/unreadable.json" 2>"$T_DIR/unreadable.err" </dev/null || true
-expect unreadable helpers.newuidmap.implementation skip "observed~cannot read $H/unreadable/newuidmap" \
+expect_report unreadable helpers.newuidmap.implementation skip "observed~cannot read $H/unreadable/newuidmap" \
 	"observed~Permission denied"
-expect unreadable helpers.newuidmap.privilege pass "observed~setuid root (mode 4711)"
+expect_report unreadable helpers.newuidmap.privilege pass "observed~setuid root (mode 4711)"
 
 # -------------------------------------------------------------------------------------------
 # owner
 
 put "$H/owner" newuidmap "$NEWUIDMAP" 755 cap_setuid=ep 1000
 with_path owner "$H/owner:/usr/bin:/bin"
-expect owner helpers.newuidmap.owner fail "observed~owned by uid 1000" \
+expect_report owner helpers.newuidmap.owner fail "observed~owned by uid 1000" \
 	"fix~chown root:root $H/owner/newuidmap && chmod go-w $H/owner/newuidmap" "fix~setcap cap_setuid=ep"
 
 put "$H/groupw" newuidmap "$NEWUIDMAP" 775 cap_setuid=ep
 with_path groupw "$H/groupw:/usr/bin:/bin"
-expect groupw helpers.newuidmap.owner fail "observed~mode 0775" "fix~chmod go-w $H/groupw/newuidmap"
+expect_report groupw helpers.newuidmap.owner fail "observed~mode 0775" "fix~chmod go-w $H/groupw/newuidmap"
 
 put "$H/dirw" newuidmap "$NEWUIDMAP" 755 cap_setuid=ep
 chmod 777 "$H/dirw"
 with_path dirw "$H/dirw:/usr/bin:/bin"
-expect dirw helpers.newuidmap.owner fail "observed~the directory $H/dirw above it" "observed~mode 0777" \
+expect_report dirw helpers.newuidmap.owner fail "observed~the directory $H/dirw above it" "observed~mode 0777" \
 	"fix~chown root:root $H/dirw && chmod go-w $H/dirw"
 
 put "$H/sticky" newuidmap "$NEWUIDMAP" 755 cap_setuid=ep
 chmod 1777 "$H/sticky"
 with_path sticky "$H/sticky:/usr/bin:/bin"
-expect sticky helpers.newuidmap.owner pass
+expect_report sticky helpers.newuidmap.owner pass
 
 put "$H/dirowner" newuidmap "$NEWUIDMAP" 755 cap_setuid=ep
 chown 1000 "$H/dirowner"
 with_path dirowner "$H/dirowner:/usr/bin:/bin"
-expect dirowner helpers.newuidmap.owner fail "observed~owned by uid 1000" "fix~chown root:root $H/dirowner"
+expect_report dirowner helpers.newuidmap.owner fail "observed~owned by uid 1000" "fix~chown root:root $H/dirowner"
 
 # -------------------------------------------------------------------------------------------
 # nosuid: a tmpfs mounted nosuid voids the setuid bit and the capability alike.
@@ -246,15 +210,15 @@ mount -t tmpfs -o nosuid,mode=755 newidmap-nosuid "$H/nosuid"
 put "$H/nosuid" newuidmap "$SHADOW_UID" 4755
 put "$H/nosuid" newgidmap "$NEWGIDMAP" 755 cap_setgid=ep
 with_path nosuid "$H/nosuid:/usr/bin:/bin"
-expect nosuid helpers.newuidmap.nosuid fail "observed~mounted nosuid" "fix~mount -o remount,suid $H/nosuid"
-expect nosuid helpers.newgidmap.nosuid fail "observed~mounted nosuid" "fix~mount -o remount,suid $H/nosuid"
-expect nosuid helpers.newuidmap.privilege pass
+expect_report nosuid helpers.newuidmap.nosuid fail "observed~mounted nosuid" "fix~mount -o remount,suid $H/nosuid"
+expect_report nosuid helpers.newgidmap.nosuid fail "observed~mounted nosuid" "fix~mount -o remount,suid $H/nosuid"
+expect_report nosuid helpers.newuidmap.privilege pass
 # The same binary bind-mounted over /usr/bin/newuidmap brings its mount's nosuid along.
 mount --bind "$H/nosuid/newuidmap" /usr/bin/newuidmap
 with_path nosuid_bind "/usr/bin:/bin"
 umount /usr/bin/newuidmap
-expect nosuid_bind helpers.newuidmap.nosuid fail "fix~mount -o remount,suid /usr/bin/newuidmap"
-expect nosuid_bind helpers.newgidmap.nosuid pass
+expect_report nosuid_bind helpers.newuidmap.nosuid fail "fix~mount -o remount,suid /usr/bin/newuidmap"
+expect_report nosuid_bind helpers.newgidmap.nosuid pass
 
 # -------------------------------------------------------------------------------------------
 # Under --sysroot: the system PATH inside the tree, /usr/sbin before /usr/bin.
@@ -266,18 +230,18 @@ echo "root:x:0:0:root:/root:/bin/sh" >"$R/etc/passwd"
 put "$R/usr/bin" newuidmap "$NEWUIDMAP" 755 cap_setuid=ep
 put "$R/usr/sbin" newuidmap "$SHADOW_UID" 4755
 "$SC" --sysroot "$R" --no-probe --json >"$T_DIR/sysroot.json" 2>"$T_DIR/sysroot.err" </dev/null || true
-expect sysroot helpers.newuidmap.path pass "observed~/usr/sbin/newuidmap in $R"
-expect sysroot helpers.newuidmap.implementation pass "observed~/usr/sbin/newuidmap is shadow-utils (setuid)"
-expect sysroot helpers.newuidmap.privilege pass "observed~setuid root"
-expect sysroot helpers.newgidmap.path fail "observed~the system PATH inside $R" "fix~apt-get install uidmap"
+expect_report sysroot helpers.newuidmap.path pass "observed~/usr/sbin/newuidmap in $R"
+expect_report sysroot helpers.newuidmap.implementation pass "observed~/usr/sbin/newuidmap is shadow-utils (setuid)"
+expect_report sysroot helpers.newuidmap.privilege pass "observed~setuid root"
+expect_report sysroot helpers.newgidmap.path fail "observed~the system PATH inside $R" "fix~apt-get install uidmap"
 rm "$R/usr/sbin/newuidmap"
 put "$R/usr/bin" newgidmap "$NEWGIDMAP" 755
 "$SC" --sysroot "$R" --no-probe --json >"$T_DIR/sysroot2.json" 2>"$T_DIR/sysroot2.err" </dev/null || true
-expect sysroot2 helpers.newuidmap.path pass "observed~/usr/bin/newuidmap in $R"
-expect sysroot2 helpers.newuidmap.implementation pass "observed~is newidmap (file capability)"
-expect sysroot2 helpers.newgidmap.privilege fail "fix~setcap cap_setgid=ep /usr/bin/newgidmap"
+expect_report sysroot2 helpers.newuidmap.path pass "observed~/usr/bin/newuidmap in $R"
+expect_report sysroot2 helpers.newuidmap.implementation pass "observed~is newidmap (file capability)"
+expect_report sysroot2 helpers.newgidmap.privilege fail "fix~setcap cap_setgid=ep /usr/bin/newgidmap"
 chmod 777 "$R/usr"
 "$SC" --sysroot "$R" --no-probe --json >"$T_DIR/sysroot3.json" 2>"$T_DIR/sysroot3.err" </dev/null || true
-expect sysroot3 helpers.newuidmap.owner fail "observed~the directory /usr above it" "fix~chown root:root /usr && chmod go-w /usr"
+expect_report sysroot3 helpers.newuidmap.owner fail "observed~the directory /usr above it" "fix~chown root:root /usr && chmod go-w /usr"
 
 finish

@@ -10,51 +10,8 @@
 
 SC=$SUBID_CHECK
 need_built "$SC"
-PY=$(command -v /usr/bin/python3 python3 | head -n 1) || true
-[ -n "$PY" ] || skip "python3 is needed to read the JSON report"
-
-# expect NAME ID VERDICT [FIELD~TEXT | FIELD!~TEXT]...: in the report $T_DIR/NAME.json, exactly
-# one result has ID, with VERDICT, and FIELD (observed, expected, fix) contains (or lacks) TEXT.
-# A warn or fail must carry a fix.
-CHECK_PY='
-import json, sys
-path, cid, want = sys.argv[1:4]
-try:
-    with open(path) as f:
-        doc = json.load(f)
-except Exception as e:
-    sys.exit("no JSON report: %s" % e)
-hits = [c for c in doc.get("checks", []) if c.get("id") == cid]
-if len(hits) != 1:
-    sys.exit("%d results have the id %s" % (len(hits), cid))
-c = hits[0]
-if c.get("verdict") != want:
-    sys.exit("verdict %s: %s (fix: %s)" % (c.get("verdict"), c.get("observed"), c.get("fix")))
-if want in ("warn", "fail") and not c.get("fix"):
-    sys.exit("a %s without a fix: %s" % (want, c.get("observed")))
-for spec in sys.argv[4:]:
-    neg = "!~" in spec
-    field, text = spec.split("!~" if neg else "~", 1)
-    value = c.get(field) or ""
-    if (text in value) == neg:
-        sys.exit("%s %s %r: %r" % (field, "contains" if neg else "lacks", text, value))
-'
-expect() {
-	local name=$1 id=$2 verdict=$3 why
-	shift 3
-	if why=$("$PY" -c "$CHECK_PY" "$T_DIR/$name.json" "$id" "$verdict" "$@" 2>&1); then
-		pass "$name: $id is $verdict${*:+ ($*)}"
-	else
-		fail "$name: $id is $verdict${*:+ ($*)}" "$why"
-	fi
-}
-
-# report NAME CMD...: run CMD (which runs subid-check --json) and keep its stdout as NAME.json.
-report() {
-	local name=$1
-	shift
-	"$@" >"$T_DIR/$name.json" 2>"$T_DIR/$name.err" </dev/null || true
-}
+# shellcheck source=tests/lib/json.sh
+. "$(dirname "$0")/../lib/json.sh"
 
 # mkroot NAME: a fixture tree with a passwd for the caller (root) and an ordinary 6.1 kernel.
 mkroot() {
@@ -77,50 +34,50 @@ sysroot() {
 
 mkroot base
 sysroot base
-expect base kernel.userns skip "observed~sysroot"
-expect base kernel.max_user_namespaces pass "observed~28633"
-expect base kernel.unprivileged_userns_clone pass "observed~not present"
-expect base kernel.apparmor_userns pass "observed~not present"
-expect base kernel.cmdline_rhel7 pass "observed~6.1.0-28-amd64" "observed~not a RHEL 7 kernel"
-expect base kernel.no_new_privs skip "observed~sysroot"
-expect base kernel.bounding_set skip "observed~sysroot"
+expect_report base kernel.userns skip "observed~sysroot"
+expect_report base kernel.max_user_namespaces pass "observed~28633"
+expect_report base kernel.unprivileged_userns_clone pass "observed~not present"
+expect_report base kernel.apparmor_userns pass "observed~not present"
+expect_report base kernel.cmdline_rhel7 pass "observed~6.1.0-28-amd64" "observed~not a RHEL 7 kernel"
+expect_report base kernel.no_new_privs skip "observed~sysroot"
+expect_report base kernel.bounding_set skip "observed~sysroot"
 
 mkroot maxzero
 echo 0 >"$ROOT/proc/sys/user/max_user_namespaces"
 sysroot maxzero
-expect maxzero kernel.max_user_namespaces fail "observed~0: no user namespace" \
+expect_report maxzero kernel.max_user_namespaces fail "observed~0: no user namespace" \
 	"fix~sysctl -w user.max_user_namespaces=28633" "fix~>> /etc/sysctl.d/99-rootless.conf"
 
 mkroot maxlow
 echo 100 >"$ROOT/proc/sys/user/max_user_namespaces"
 sysroot maxlow
-expect maxlow kernel.max_user_namespaces warn "observed~100: low" "fix~sysctl -w user.max_user_namespaces=28633"
+expect_report maxlow kernel.max_user_namespaces warn "observed~100: low" "fix~sysctl -w user.max_user_namespaces=28633"
 
 mkroot max1024
 echo 1024 >"$ROOT/proc/sys/user/max_user_namespaces"
 sysroot max1024
-expect max1024 kernel.max_user_namespaces pass "observed~1024"
+expect_report max1024 kernel.max_user_namespaces pass "observed~1024"
 
 mkroot maxnone
 rm "$ROOT/proc/sys/user/max_user_namespaces"
 sysroot maxnone
-expect maxnone kernel.max_user_namespaces skip "observed~not present"
+expect_report maxnone kernel.max_user_namespaces skip "observed~not present"
 
 mkroot maxbad
 echo "lots" >"$ROOT/proc/sys/user/max_user_namespaces"
 sysroot maxbad
-expect maxbad kernel.max_user_namespaces skip "observed~cannot read"
+expect_report maxbad kernel.max_user_namespaces skip "observed~cannot read"
 
 mkroot clone0
 echo 0 >"$ROOT/proc/sys/kernel/unprivileged_userns_clone"
 sysroot clone0
-expect clone0 kernel.unprivileged_userns_clone fail "observed~0: only root" \
+expect_report clone0 kernel.unprivileged_userns_clone fail "observed~0: only root" \
 	"fix~sysctl -w kernel.unprivileged_userns_clone=1" "fix~'kernel.unprivileged_userns_clone = 1' >> /etc/sysctl.d/"
 
 mkroot clone1
 echo 1 >"$ROOT/proc/sys/kernel/unprivileged_userns_clone"
 sysroot clone1
-expect clone1 kernel.unprivileged_userns_clone pass "observed~1"
+expect_report clone1 kernel.unprivileged_userns_clone pass "observed~1"
 
 # AppArmor: two runtimes in the tree's PATH, one with a profile granting userns.
 mkroot aa1
@@ -133,7 +90,7 @@ chmod 755 "$ROOT/usr/bin/rootlesskit" "$ROOT/usr/bin/podman"
 printf 'abi <abi/4.0>,\ninclude <tunables/global>\nprofile podman /usr/bin/podman flags=(unconfined) {\n  userns,\n}\n' \
 	>"$ROOT/etc/apparmor.d/podman"
 sysroot aa1
-expect aa1 kernel.apparmor_userns warn "observed~apparmor_restrict_unprivileged_userns = 1" \
+expect_report aa1 kernel.apparmor_userns warn "observed~apparmor_restrict_unprivileged_userns = 1" \
 	"observed~/usr/bin/podman (/etc/apparmor.d/podman)" "observed~without: /usr/bin/rootlesskit" \
 	"fix~profile rootlesskit /usr/bin/rootlesskit flags=(unconfined)" "fix~userns," \
 	"fix~apparmor_parser -r /etc/apparmor.d/rootlesskit" \
@@ -141,64 +98,64 @@ expect aa1 kernel.apparmor_userns warn "observed~apparmor_restrict_unprivileged_
 
 echo 1 >"$ROOT/proc/sys/kernel/apparmor_restrict_unprivileged_unconfined"
 sysroot aa1unconfined
-expect aa1unconfined kernel.apparmor_userns warn "observed~apparmor_restrict_unprivileged_unconfined = 1" \
+expect_report aa1unconfined kernel.apparmor_userns warn "observed~apparmor_restrict_unprivileged_unconfined = 1" \
 	"fix~aa-exec"
 
 mkroot aa0
 echo 0 >"$ROOT/proc/sys/kernel/apparmor_restrict_unprivileged_userns"
 echo 1 >"$ROOT/proc/sys/kernel/apparmor_restrict_unprivileged_unconfined"
 sysroot aa0
-expect aa0 kernel.apparmor_userns pass "observed~0 (not restricted)" "observed~no effect"
+expect_report aa0 kernel.apparmor_userns pass "observed~0 (not restricted)" "observed~no effect"
 
 mkroot aabad
 echo on >"$ROOT/proc/sys/kernel/apparmor_restrict_unprivileged_userns"
 sysroot aabad
-expect aabad kernel.apparmor_userns skip "observed~cannot read"
+expect_report aabad kernel.apparmor_userns skip "observed~cannot read"
 
 # RHEL 7: only its 3.10 kernel needs the two switches.
 mkroot el7
 echo 3.10.0-1160.el7.x86_64 >"$ROOT/proc/sys/kernel/osrelease"
 sysroot el7none
-expect el7none kernel.cmdline_rhel7 fail "observed~namespace.unpriv_enable=1 and user_namespace.enable=1 missing" \
+expect_report el7none kernel.cmdline_rhel7 fail "observed~namespace.unpriv_enable=1 and user_namespace.enable=1 missing" \
 	"fix~grubby --update-kernel=ALL --args='namespace.unpriv_enable=1 user_namespace.enable=1'"
 echo "BOOT_IMAGE=/vmlinuz ro user_namespace.enable=1 namespace.unpriv_enable=10" >"$ROOT/proc/cmdline"
 sysroot el7half
-expect el7half kernel.cmdline_rhel7 fail "observed~: namespace.unpriv_enable=1 missing" "fix~grubby"
+expect_report el7half kernel.cmdline_rhel7 fail "observed~: namespace.unpriv_enable=1 missing" "fix~grubby"
 echo "BOOT_IMAGE=/vmlinuz ro namespace.unpriv_enable=1 user_namespace.enable=1" >"$ROOT/proc/cmdline"
 sysroot el7both
-expect el7both kernel.cmdline_rhel7 pass "observed~are on the command line"
+expect_report el7both kernel.cmdline_rhel7 pass "observed~are on the command line"
 rm "$ROOT/proc/cmdline"
 sysroot el7nocmdline
-expect el7nocmdline kernel.cmdline_rhel7 skip "observed~cannot read /proc/cmdline"
+expect_report el7nocmdline kernel.cmdline_rhel7 skip "observed~cannot read /proc/cmdline"
 rm "$ROOT/proc/sys/kernel/osrelease"
 sysroot norelease
-expect norelease kernel.cmdline_rhel7 skip "observed~cannot read /proc/sys/kernel/osrelease"
+expect_report norelease kernel.cmdline_rhel7 skip "observed~cannot read /proc/sys/kernel/osrelease"
 
 # -------------------------------------------------------------------------------------------
 # Live states
 
 report live "$SC" --no-probe --json
-expect live kernel.userns pass "observed~/proc/self/ns/user exists"
-expect live kernel.max_user_namespaces pass "observed~in use by"
-expect live kernel.no_new_privs pass "observed~NoNewPrivs: 0"
-expect live kernel.bounding_set pass "observed~has CAP_SETUID and CAP_SETGID"
+expect_report live kernel.userns pass "observed~/proc/self/ns/user exists"
+expect_report live kernel.max_user_namespaces pass "observed~in use by"
+expect_report live kernel.no_new_privs pass "observed~NoNewPrivs: 0"
+expect_report live kernel.bounding_set pass "observed~has CAP_SETUID and CAP_SETGID"
 
 # No /proc/self/ns/user: a tmpfs over the checker's own /proc/PID/ns (exec keeps the pid).
 # shellcheck disable=SC2016
 report nouserns unshare -m --propagation private sh -c \
 	'mount -t tmpfs none "/proc/$$/ns" && exec "$0" --no-probe --json' "$SC"
-expect nouserns kernel.userns fail "observed~does not exist" "fix~CONFIG_USER_NS=y"
+expect_report nouserns kernel.userns fail "observed~does not exist" "fix~CONFIG_USER_NS=y"
 
 # A child user namespace has its own user.max_user_namespaces, which its root may lower.
 # shellcheck disable=SC2016
 report childmax0 unshare -U -r sh -c \
 	'echo 0 >/proc/sys/user/max_user_namespaces && exec "$0" --no-probe --json' "$SC"
-expect childmax0 kernel.max_user_namespaces fail "observed~0: no user namespace" \
+expect_report childmax0 kernel.max_user_namespaces fail "observed~0: no user namespace" \
 	"fix~sysctl -w user.max_user_namespaces=28633"
 # shellcheck disable=SC2016
 report childmax100 unshare -U -r sh -c \
 	'echo 100 >/proc/sys/user/max_user_namespaces && exec "$0" --no-probe --json' "$SC"
-expect childmax100 kernel.max_user_namespaces warn "observed~100: low" "observed~0 in use by root" \
+expect_report childmax100 kernel.max_user_namespaces warn "observed~100: low" "observed~0 in use by root" \
 	"observed!~nearly used up"
 
 # Nearly used up: a limit of 4 in the child namespace, with 3 (75 %) and then 4 (100 %) of its
@@ -226,27 +183,27 @@ unshare -U -r bash -c '
 	kill "${pids[@]}"
 	wait
 ' "$SC" "$T_DIR" || true
-expect used3 kernel.max_user_namespaces warn "observed~3 in use by root" "observed!~nearly used up"
-expect used4 kernel.max_user_namespaces warn "observed~nearly used up: 4 in use by root" \
+expect_report used3 kernel.max_user_namespaces warn "observed~3 in use by root" "observed!~nearly used up"
+expect_report used4 kernel.max_user_namespaces warn "observed~nearly used up: 4 in use by root" \
 	"fix~sysctl -w user.max_user_namespaces=28633" "fix~podman system migrate"
 
 report nnp setpriv --no-new-privs "$SC" --no-probe --json
-expect nnp kernel.no_new_privs fail "observed~NoNewPrivs: 1" "fix~NoNewPrivileges=" \
+expect_report nnp kernel.no_new_privs fail "observed~NoNewPrivs: 1" "fix~NoNewPrivileges=" \
 	"fix~allowPrivilegeEscalation: true" "fix~--security-opt no-new-privileges"
-expect nnp kernel.bounding_set pass
+expect_report nnp kernel.bounding_set pass
 
 report bnd_setuid setpriv --bounding-set -setuid "$SC" --no-probe --json
-expect bnd_setuid kernel.bounding_set fail "observed~lacks CAP_SETUID (newuidmap)" "observed!~CAP_SETGID (newgidmap)" \
+expect_report bnd_setuid kernel.bounding_set fail "observed~lacks CAP_SETUID (newuidmap)" "observed!~CAP_SETGID (newgidmap)" \
 	"fix~--cap-add SETUID --cap-add SETGID" "fix~CapabilityBoundingSet="
-expect bnd_setuid kernel.no_new_privs pass
+expect_report bnd_setuid kernel.no_new_privs pass
 
 report bnd_setgid setpriv --bounding-set -setgid "$SC" --no-probe --json
-expect bnd_setgid kernel.bounding_set fail "observed~lacks CAP_SETGID (newgidmap)" "observed!~CAP_SETUID (newuidmap)"
+expect_report bnd_setgid kernel.bounding_set fail "observed~lacks CAP_SETGID (newgidmap)" "observed!~CAP_SETUID (newuidmap)"
 
 if command -v capsh >/dev/null 2>&1; then
 	# shellcheck disable=SC2016
 	report bnd_both capsh --drop=cap_setuid,cap_setgid -- -c 'exec "$0" --no-probe --json' "$SC"
-	expect bnd_both kernel.bounding_set fail "observed~CAP_SETUID (newuidmap) and CAP_SETGID (newgidmap)" \
+	expect_report bnd_both kernel.bounding_set fail "observed~CAP_SETUID (newuidmap) and CAP_SETGID (newgidmap)" \
 		"fix~securityContext.capabilities.add: [SETUID, SETGID]"
 fi
 

@@ -9,8 +9,8 @@
 . "$(dirname "$0")/../lib/lib.sh"
 need_built "$SUBID_CHECK"
 
-PY=$(command -v /usr/bin/python3 python3 | head -n 1)
-[ -n "$PY" ] || skip "python3 is needed to read the JSON output"
+# shellcheck source=tests/lib/json.sh
+. "$(dirname "$0")/../lib/json.sh"
 
 # A copy any user can run (the build tree may sit under a private home).
 SC="$BIN/subid-check"
@@ -19,52 +19,6 @@ chmod 755 "$SC"
 # PATH for every run: the helpers a runtime finds are the ones in /usr/bin (bind-mounted below),
 # not whatever else this host has in /usr/local/bin.
 SAFE_PATH=/usr/bin:/bin:/usr/sbin:/sbin
-
-# expect_check WHAT ID VERDICT FIX [OBSERVED]: the --json output of the last run() has exactly one
-# result ID, with VERDICT; its fix contains FIX ("" = the fix is null); its observed text contains
-# OBSERVED (default: anything).
-expect_check() {
-	local what=$1 id=$2 verdict=$3 fix=$4 obs=${5:-} msg
-	if msg=$(printf '%s' "$OUT" | "$PY" -c '
-import json, sys
-cid, verdict, fix, obs = sys.argv[1:5]
-try:
-    doc = json.load(sys.stdin)
-except ValueError as e:
-    sys.exit("not JSON: %s" % e)
-hits = [c for c in doc["checks"] if c["id"] == cid]
-if len(hits) != 1:
-    sys.exit("%d results with id %s; ids: %s" % (len(hits), cid, " ".join(c["id"] for c in doc["checks"])))
-c = hits[0]
-errs = []
-if c["verdict"] != verdict:
-    errs.append("verdict is %s" % c["verdict"])
-if fix == "":
-    if c["fix"] is not None:
-        errs.append("fix is %r, expected none" % c["fix"])
-elif c["fix"] is None or fix not in c["fix"]:
-    errs.append("fix %r lacks %r" % (c["fix"], fix))
-if obs not in (c["observed"] or ""):
-    errs.append("observed lacks %r" % obs)
-if errs:
-    sys.exit("; ".join(errs) + "; observed: %r" % c["observed"])
-' "$id" "$verdict" "$fix" "$obs" 2>&1); then
-		pass "$what: $id is $verdict"
-	else
-		fail "$what: $id is $verdict" "$msg"
-	fi
-}
-
-# expect_absent WHAT ID: the last run's JSON has no result ID.
-expect_absent() {
-	if printf '%s' "$OUT" | "$PY" -c '
-import json, sys
-sys.exit(any(c["id"] == sys.argv[1] for c in json.load(sys.stdin)["checks"]))' "$2"; then
-		pass "$1: no $2 result"
-	else
-		fail "$1: no $2 result" "there is one"
-	fi
-}
 
 # The probe's steps after a failure at step FIRST_SKIPPED-1.
 expect_skipped_after() {

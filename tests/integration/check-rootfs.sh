@@ -17,6 +17,10 @@ need_built "$SUBID_CHECK"
 enter_private_ns "$@"
 scratch_tmpfs
 T=$T_DIR
+# shellcheck source=tests/lib/json.sh
+. "$(dirname "$0")/../lib/json.sh"
+# The reports are written there by chk (and a few direct runs); expect_check reads it.
+JSON_FILE=$T/out.json
 
 # The sysroot: alice (1000:1000) with 100000:65536 sub-ids; bob (1001) without.
 R="$T/sysroot"
@@ -50,37 +54,6 @@ chk() {
 	"$SUBID_CHECK" rootfs --json "$@" >"$T/out.json" 2>"$T/err" </dev/null || RC=$?
 }
 
-# expect WHAT ID VERDICT [FIX_SUBSTRING [OBSERVED_SUBSTRING]]
-expect() {
-	local what=$1 id=$2 want=$3 fix=${4:-} obs=${5:-} msg
-	if msg=$(python3 - "$T/out.json" "$id" "$want" "$fix" "$obs" 2>&1 <<'EOF'
-import json, sys
-path, cid, want, fix, obs = sys.argv[1:6]
-try:
-    with open(path) as f:
-        doc = json.load(f)
-except Exception as e:
-    sys.exit("the output is not JSON: %s" % e)
-hits = [r for r in doc["checks"] if r["id"] == cid]
-if len(hits) != 1:
-    sys.exit("%d results with id %s" % (len(hits), cid))
-r = hits[0]
-if r["verdict"] != want:
-    sys.exit("verdict %s; observed: %s; fix: %s" % (r["verdict"], r["observed"], r["fix"]))
-if fix and (r["fix"] is None or fix not in r["fix"]):
-    sys.exit("the fix %r lacks %r" % (r["fix"], fix))
-if obs and obs not in r["observed"]:
-    sys.exit("the observation %r lacks %r" % (r["observed"], obs))
-if want in ("pass", "skip") and r["fix"] is not None:
-    sys.exit("a %s verdict carries a fix: %r" % (want, r["fix"]))
-EOF
-	); then
-		pass "$what: $id is $want"
-	else
-		fail "$what: $id is $want" "$msg"
-	fi
-}
-
 # expect_exit WHAT N: rootfs mode runs only the rootfs checks, so the status is exact.
 expect_exit() {
 	local json
@@ -98,45 +71,45 @@ N_TREE=16 # entries of make_tree, the root directory included
 # In range, with --map and with alice's default map.
 make_tree
 chk "$TREE" --map 0:100000:65536
-expect "shifted tree, --map" rootfs.path pass "" "$TREE: a directory"
-expect "shifted tree, --map" rootfs.ownership pass "" "all $N_TREE entries are owned inside the map (uids and gids) 0:100000:65536"
+expect_check "shifted tree, --map" rootfs.path pass "" "$TREE: a directory"
+expect_check "shifted tree, --map" rootfs.ownership pass "" "all $N_TREE entries are owned inside the map (uids and gids) 0:100000:65536"
 expect_exit "shifted tree, --map" 0
 chk "$TREE" --sysroot "$R" --user alice
-expect "shifted tree, default map" rootfs.ownership pass "" "default map of alice: uid 0:1000:1 1:100000:65536, gid 0:1000:1 1:100000:65536"
+expect_check "shifted tree, default map" rootfs.ownership pass "" "default map of alice: uid 0:1000:1 1:100000:65536, gid 0:1000:1 1:100000:65536"
 expect_exit "shifted tree, default map" 0
 # The user's own id is inner 0 of the default map.
 chown 1000:1000 "$TREE/bin/sh"
 chk "$TREE" --sysroot "$R" --user alice
-expect "own id, default map" rootfs.ownership pass
+expect_check "own id, default map" rootfs.ownership pass
 chk "$TREE" --map 0:100000:65536
-expect "own id, --map without it" rootfs.ownership fail "" "$TREE/bin/sh is owned by 1000:1000"
+expect_check "own id, --map without it" rootfs.ownership fail "" "$TREE/bin/sh is owned by 1000:1000"
 # Several extents: their union counts.
 make_tree
 chown 300005:300005 "$TREE/bin/sh"
 chk "$TREE" --map 0:100000:65536 --map 65536:300000:65536
-expect "two extents" rootfs.ownership pass
+expect_check "two extents" rootfs.ownership pass
 chk "$TREE" --map 0:100000:65536
-expect "second extent missing" rootfs.ownership fail "" "is owned by 300005:300005"
+expect_check "second extent missing" rootfs.ownership fail "" "is owned by 300005:300005"
 
 # ------------------------------------------------------------------------------------------------
 # Out of range: the first file named, all counted, and a fix that shifts the ids.
 make_tree
 chown 0:0 "$TREE/usr/lib/deep/er/file"
 chk "$TREE" --map 0:100000:65536
-expect "unshifted file" rootfs.ownership fail "chown -hR --from=0:0 100000:100000 $TREE" "$TREE/usr/lib/deep/er/file is owned by 0:0"
-expect "unshifted file" rootfs.ownership fail "" "1 of $N_TREE entries are outside"
+expect_check "unshifted file" rootfs.ownership fail "chown -hR --from=0:0 100000:100000 $TREE" "$TREE/usr/lib/deep/er/file is owned by 0:0"
+expect_check "unshifted file" rootfs.ownership fail "" "1 of $N_TREE entries are outside"
 expect_exit "unshifted file" 1
 # Only the group outside.
 make_tree
 chown 100000:7 "$TREE/bin/sh"
 chk "$TREE" --map 0:100000:65536
-expect "group outside" rootfs.ownership fail "chown -hR --from=100000:7 100000:100007 $TREE" "$TREE/bin/sh is owned by 100000:7"
+expect_check "group outside" rootfs.ownership fail "chown -hR --from=100000:7 100000:100007 $TREE" "$TREE/bin/sh is owned by 100000:7"
 # A tree unpacked as real root: every entry outside, with two owner pairs.
 make_tree
 chown -hR 0:0 "$TREE"
 chown 0:42 "$TREE/etc/shadow"
 chk "$TREE" --map 0:100000:65536
-expect "unpacked as root" rootfs.ownership fail "chown -hR --from=0:0 100000:100000 $TREE && chown -hR --from=0:42 100000:100042 $TREE" "$N_TREE of $N_TREE entries are outside"
+expect_check "unpacked as root" rootfs.ownership fail "chown -hR --from=0:0 100000:100000 $TREE && chown -hR --from=0:42 100000:100042 $TREE" "$N_TREE of $N_TREE entries are outside"
 # Too many distinct pairs, or ids the map cannot shift: everything to the container's root.
 make_tree
 chown 1:1 "$TREE/bin/sh"
@@ -146,24 +119,24 @@ chown 4:4 "$TREE/var/empty"
 chown 5:5 "$TREE/var/fifo"
 chown 6:6 "$TREE/usr/lib/deep/er/file"
 chk "$TREE" --map 0:100000:65536
-expect "six pairs" rootfs.ownership fail "chown -hR 100000:100000 $TREE" "6 of $N_TREE entries are outside"
+expect_check "six pairs" rootfs.ownership fail "chown -hR 100000:100000 $TREE" "6 of $N_TREE entries are outside"
 make_tree
 chown 70000:70000 "$TREE/bin/sh"
 chk "$TREE" --map 0:100000:65536
-expect "unmappable id" rootfs.ownership fail "chown -hR 100000:100000 $TREE (every file to the container's root" "is owned by 70000:70000"
+expect_check "unmappable id" rootfs.ownership fail "chown -hR 100000:100000 $TREE (every file to the container's root" "is owned by 70000:70000"
 # bob has no sub-ids: his default map is his own id alone.
 make_tree
 chk "$TREE" --sysroot "$R" --user bob
-expect "bob's default map" rootfs.ownership fail "chown -hR 1001:1001 $TREE" "default map of bob: uid 0:1001:1"
+expect_check "bob's default map" rootfs.ownership fail "chown -hR 1001:1001 $TREE" "default map of bob: uid 0:1001:1"
 
 # ------------------------------------------------------------------------------------------------
 # Symbolic links are not followed: the link's own owner counts, not its target's.
 make_tree
 chk "$TREE" --map 0:100000:65536
-expect "link to a host file" rootfs.ownership pass
+expect_check "link to a host file" rootfs.ownership pass
 chown -h 0:0 "$TREE/etc/hostlink"
 chk "$TREE" --map 0:100000:65536
-expect "link owned by host root" rootfs.ownership fail "" "$TREE/etc/hostlink is owned by 0:0"
+expect_check "link owned by host root" rootfs.ownership fail "" "$TREE/etc/hostlink is owned by 0:0"
 # A directory reached through a link is never entered.
 make_tree
 mkdir -p "$T/outside"
@@ -171,7 +144,7 @@ mkdir -p "$T/outside"
 ln -s "$T/outside" "$TREE/var/linkdir"
 chown -h 100000:100000 "$TREE/var/linkdir"
 chk "$TREE" --map 0:100000:65536
-expect "link to a host directory" rootfs.ownership pass "" "all $((N_TREE + 1)) entries"
+expect_check "link to a host directory" rootfs.ownership pass "" "all $((N_TREE + 1)) entries"
 
 # ------------------------------------------------------------------------------------------------
 # Mount points below the rootfs are counted, not entered.
@@ -179,8 +152,8 @@ make_tree
 mount -t tmpfs -o mode=755 ck-rootfs "$TREE/mnt"
 : >"$TREE/mnt/hostowned"
 chk "$TREE" --map 0:100000:65536
-expect "tmpfs below the rootfs" rootfs.ownership fail "" "$TREE/mnt is owned by 0:0"
-expect "tmpfs below the rootfs" rootfs.ownership fail "" "1 of $N_TREE entries"
+expect_check "tmpfs below the rootfs" rootfs.ownership fail "" "$TREE/mnt is owned by 0:0"
+expect_check "tmpfs below the rootfs" rootfs.ownership fail "" "1 of $N_TREE entries"
 umount "$TREE/mnt"
 
 # ------------------------------------------------------------------------------------------------
@@ -190,53 +163,53 @@ chmod 700 "$TREE/usr/lib/deep"
 RC=0
 setpriv --reuid 65534 --regid 65534 --clear-groups -- "$SUBID_CHECK" rootfs --json "$TREE" --map 0:100000:65536 \
 	>"$T/out.json" 2>"$T/err" </dev/null || RC=$?
-expect "unreadable directory" rootfs.ownership warn "run subid-check rootfs as root" "$TREE/usr/lib/deep: Permission denied"
+expect_check "unreadable directory" rootfs.ownership warn "run subid-check rootfs as root" "$TREE/usr/lib/deep: Permission denied"
 expect_exit "unreadable directory" 2
 
 # ------------------------------------------------------------------------------------------------
 # rootfs.path
 make_tree
 chk "$T/nonexistent" --map 0:100000:65536
-expect "missing path" rootfs.path fail "" "No such file or directory"
-expect "missing path" rootfs.ownership skip
+expect_check "missing path" rootfs.path fail "" "No such file or directory"
+expect_check "missing path" rootfs.ownership skip
 expect_exit "missing path" 1
 chk "$TREE/bin/sh" --map 0:100000:65536
-expect "a file" rootfs.path fail "" "is not a directory"
+expect_check "a file" rootfs.path fail "" "is not a directory"
 (cd "$T" && "$SUBID_CHECK" rootfs --json tree --map 0:100000:65536 >"$T/out.json" 2>"$T/err" </dev/null) && RC=0 || RC=$?
-expect "relative path" rootfs.path fail "use the absolute path: $TREE" "tree is relative"
-expect "relative path" rootfs.ownership pass
+expect_check "relative path" rootfs.path fail "use the absolute path: $TREE" "tree is relative"
+expect_check "relative path" rootfs.ownership pass
 expect_exit "relative path" 1
 # Traversal, decided for the user (here alice of the sysroot), not for the root caller.
 mkdir -p "$T/locked/in"
 cp -a "$TREE" "$T/locked/in/rootfs"
 chmod 700 "$T/locked"
 chk "$T/locked/in/rootfs" --sysroot "$R" --user alice
-expect "parent mode 0700" rootfs.path fail "chmod o+x $T/locked" "$T/locked (mode 0700, owner 0:0) is not searchable by alice (uid 1000)"
-expect "parent mode 0700" rootfs.ownership pass
+expect_check "parent mode 0700" rootfs.path fail "chmod o+x $T/locked" "$T/locked (mode 0700, owner 0:0) is not searchable by alice (uid 1000)"
+expect_check "parent mode 0700" rootfs.ownership pass
 chk "$T/locked/in/rootfs" --sysroot "$R" --user root
-expect "parent mode 0700, as root" rootfs.path pass
+expect_check "parent mode 0700, as root" rootfs.path pass
 chmod 711 "$T/locked"
 chk "$T/locked/in/rootfs" --sysroot "$R" --user alice
-expect "parent mode 0711" rootfs.path pass
+expect_check "parent mode 0711" rootfs.path pass
 chmod 710 "$T/locked"
 chown 0:1000 "$T/locked"
 chk "$T/locked/in/rootfs" --sysroot "$R" --user alice
-expect "group x, primary group" rootfs.path pass
+expect_check "group x, primary group" rootfs.path pass
 chown 0:2000 "$T/locked"
 chk "$T/locked/in/rootfs" --sysroot "$R" --user alice
-expect "group x, supplementary group" rootfs.path pass
+expect_check "group x, supplementary group" rootfs.path pass
 chk "$T/locked/in/rootfs" --sysroot "$R" --user bob
-expect "group x, not a member" rootfs.path fail "setfacl -m u:bob:x $T/locked" "is not searchable by bob (uid 1001)"
+expect_check "group x, not a member" rootfs.path fail "setfacl -m u:bob:x $T/locked" "is not searchable by bob (uid 1001)"
 chown 1001:0 "$T/locked"
 chmod 100 "$T/locked"
 chk "$T/locked/in/rootfs" --sysroot "$R" --user bob
-expect "owner x" rootfs.path pass
+expect_check "owner x" rootfs.path pass
 # A symbolic link on the way is resolved: the directories behind it count.
 chown 0:0 "$T/locked"
 chmod 700 "$T/locked"
 ln -s "$T/locked/in" "$T/via"
 chk "$T/via/rootfs" --sysroot "$R" --user alice
-expect "through a link" rootfs.path fail "chmod o+x $T/locked" "$T/locked (mode 0700"
+expect_check "through a link" rootfs.path fail "chmod o+x $T/locked" "$T/locked (mode 0700"
 # A POSIX ACL on the way: the mode alone cannot decide, so warn.
 chmod 700 "$T/locked"
 if python3 - "$T/locked" <<'EOF' 2>"$T/acl.err"; then
@@ -249,7 +222,7 @@ acl = struct.pack("<I", 2) + b"".join(struct.pack("<HHI", *e) for e in
 os.setxattr(sys.argv[1], "system.posix_acl_access", acl)
 EOF
 	chk "$T/locked/in/rootfs" --sysroot "$R" --user bob --map 0:100000:65536
-	expect "ACL on the way" rootfs.path warn "chmod o+x $T/locked" "it has an ACL"
+	expect_check "ACL on the way" rootfs.path warn "chmod o+x $T/locked" "it has an ACL"
 	expect_exit "ACL on the way" 2
 else
 	skip_some "the ACL case: no POSIX ACLs on $T ($(cat "$T/acl.err"))"
@@ -285,7 +258,7 @@ chown -R 100000:100000 "$T/big"
 start=$(date +%s%N)
 chk "$T/big" --map 0:100000:65536
 end=$(date +%s%N)
-expect "100,000 entries" rootfs.ownership pass "" "all 100001 entries"
+expect_check "100,000 entries" rootfs.ownership pass "" "all 100001 entries"
 echo "# 100,001 entries checked in $(((end - start) / 1000000)) ms"
 
 finish

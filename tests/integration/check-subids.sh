@@ -21,6 +21,10 @@ need_built "$SUBID_CHECK"
 enter_private_ns "$@"
 scratch_tmpfs
 T=$T_DIR
+# shellcheck source=tests/lib/json.sh
+. "$(dirname "$0")/../lib/json.sh"
+# The reports are written there by chk (and a few direct runs); expect_check reads it.
+JSON_FILE=$T/out.json
 
 R="$T/root"
 
@@ -70,38 +74,6 @@ chk_live() {
 	"$SUBID_CHECK" --no-probe --json "$@" >"$T/out.json" 2>"$T/err" </dev/null || RC=$?
 }
 
-# expect WHAT ID VERDICT [FIX_SUBSTRING [OBSERVED_SUBSTRING]]: exactly one result with that id,
-# with that verdict, its fix containing FIX_SUBSTRING and its observation OBSERVED_SUBSTRING.
-expect() {
-	local what=$1 id=$2 want=$3 fix=${4:-} obs=${5:-} msg
-	if msg=$(python3 - "$T/out.json" "$id" "$want" "$fix" "$obs" 2>&1 <<'EOF'
-import json, sys
-path, cid, want, fix, obs = sys.argv[1:6]
-try:
-    with open(path) as f:
-        doc = json.load(f)
-except Exception as e:
-    sys.exit("the output is not JSON: %s" % e)
-hits = [r for r in doc["checks"] if r["id"] == cid]
-if len(hits) != 1:
-    sys.exit("%d results with id %s (ids: %s)" % (len(hits), cid, " ".join(r["id"] for r in doc["checks"])))
-r = hits[0]
-if r["verdict"] != want:
-    sys.exit("verdict %s; observed: %s; fix: %s" % (r["verdict"], r["observed"], r["fix"]))
-if fix and (r["fix"] is None or fix not in r["fix"]):
-    sys.exit("the fix %r lacks %r" % (r["fix"], fix))
-if obs and obs not in r["observed"]:
-    sys.exit("the observation %r lacks %r" % (r["observed"], obs))
-if want in ("pass", "skip") and r["fix"] is not None:
-    sys.exit("a %s verdict carries a fix: %r" % (want, r["fix"]))
-EOF
-	); then
-		pass "$what: $id is $want"
-	else
-		fail "$what: $id is $want" "$msg"
-	fi
-}
-
 # expect_exit WHAT N: the subids.* verdicts alone give exit status N (0 pass, 1 a failure, 2
 # warnings only), and the real exit status follows the documented rule over every result.
 expect_exit() {
@@ -141,13 +113,13 @@ base
 chk --user alice
 for id in $ALL_IDS; do
 	case $id in
-	*.overlap_source) expect "healthy" "$id" skip ;; # the files are the source: overlap_users covers them
-	*) expect "healthy" "$id" pass ;;
+	*.overlap_source) expect_check "healthy" "$id" skip ;; # the files are the source: overlap_users covers them
+	*) expect_check "healthy" "$id" pass ;;
 	esac
 done
-expect "healthy" subids.subuid.entries pass "" "line 1: 100000-165535 (65536 ids, by name)"
-expect "healthy" subids.subuid.count pass "" "65536 uid ids"
-expect "healthy" subids.subuid.bounds pass "" "highest uid 165535"
+expect_check "healthy" subids.subuid.entries pass "" "line 1: 100000-165535 (65536 ids, by name)"
+expect_check "healthy" subids.subuid.count pass "" "65536 uid ids"
+expect_check "healthy" subids.subuid.bounds pass "" "highest uid 165535"
 expect_exit "healthy" 0
 if python3 - "$T/out.json" "$ALL_IDS" <<'EOF'; then
 import json, sys
@@ -161,11 +133,11 @@ else
 fi
 # The user by uid, and the user's lines by uid.
 chk --user 1000
-expect "--user 1000" subids.subuid.entries pass "" "for alice"
+expect_check "--user 1000" subids.subuid.entries pass "" "for alice"
 base
 put etc/subuid $'1000:100000:65536\nbob:165536:65536\n'
 chk --user alice
-expect "line by uid" subids.subuid.entries pass "" "line 1: 100000-165535 (65536 ids, by uid)"
+expect_check "line by uid" subids.subuid.entries pass "" "line 1: 100000-165535 (65536 ids, by uid)"
 # An alias (another passwd name of uid 1000, listed first): shadow's find_range() grants its
 # lines on its second pass, and so do the helpers; it is alice's range, not another user's.
 base
@@ -173,72 +145,72 @@ put etc/passwd "alias1000:x:1000:1000::/home/alice:/bin/sh
 $(cat "$R/etc/passwd")"
 put etc/subuid $'alias1000:100000:65536\nbob:165536:65536\n'
 chk --user alice
-expect "line by alias" subids.subuid.entries pass "" "line 1: 100000-165535 (65536 ids, by alias alias1000)"
-expect "line by alias" subids.subuid.overlap_users pass
-expect "line by alias" subids.subuid.count pass "" "65536 uid ids"
+expect_check "line by alias" subids.subuid.entries pass "" "line 1: 100000-165535 (65536 ids, by alias alias1000)"
+expect_check "line by alias" subids.subuid.overlap_users pass
+expect_check "line by alias" subids.subuid.count pass "" "65536 uid ids"
 # A name of another uid is still another user's.
 put etc/subuid $'bob:100000:65536\n'
 chk --user alice
-expect "another uid's name" subids.subuid.entries fail
+expect_check "another uid's name" subids.subuid.entries fail
 
 # ------------------------------------------------------------------------------------------------
 # subids.*.file
 base
 rm "$R/etc/subuid"
 chk --user alice
-expect "no /etc/subuid" subids.subuid.file fail "touch /etc/subuid && chmod 644 /etc/subuid && usermod --add-subuids " "does not exist"
-expect "no /etc/subuid" subids.subuid.entries fail "usermod --add-subuids " "No such file"
-expect "no /etc/subuid" subids.subuid.syntax skip
-expect "no /etc/subuid" subids.subuid.count skip
-expect "no /etc/subuid" subids.subgid.file pass
+expect_check "no /etc/subuid" subids.subuid.file fail "touch /etc/subuid && chmod 644 /etc/subuid && usermod --add-subuids " "does not exist"
+expect_check "no /etc/subuid" subids.subuid.entries fail "usermod --add-subuids " "No such file"
+expect_check "no /etc/subuid" subids.subuid.syntax skip
+expect_check "no /etc/subuid" subids.subuid.count skip
+expect_check "no /etc/subuid" subids.subgid.file pass
 expect_exit "no /etc/subuid" 1
 base
 rm "$R/etc/subgid"
 chk --user alice
-expect "no /etc/subgid" subids.subgid.file fail "touch /etc/subgid && chmod 644 /etc/subgid && usermod --add-subgids " "does not exist"
+expect_check "no /etc/subgid" subids.subgid.file fail "touch /etc/subgid && chmod 644 /etc/subgid && usermod --add-subgids " "does not exist"
 base
 mv "$R/etc/subuid" "$R/etc/subuid.real"
 ln -s subuid.real "$R/etc/subuid"
 chk --user alice
-expect "symlink" subids.subuid.file fail "cp --remove-destination" "symbolic link"
+expect_check "symlink" subids.subuid.file fail "cp --remove-destination" "symbolic link"
 base
 chown 1000:1000 "$R/etc/subuid"
 chk --user alice
-expect "owned by alice" subids.subuid.file fail "chown root:root /etc/subuid" "owned by uid 1000"
+expect_check "owned by alice" subids.subuid.file fail "chown root:root /etc/subuid" "owned by uid 1000"
 base
 chmod 664 "$R/etc/subuid"
 chk --user alice
-expect "group-writable" subids.subuid.file fail "chmod 644 /etc/subuid" "writable by group or others"
+expect_check "group-writable" subids.subuid.file fail "chmod 644 /etc/subuid" "writable by group or others"
 base
 chmod 646 "$R/etc/subgid"
 chk --user alice
-expect "world-writable" subids.subgid.file fail "chmod 644 /etc/subgid" "mode 0646"
+expect_check "world-writable" subids.subgid.file fail "chmod 644 /etc/subgid" "mode 0646"
 base
 chmod 600 "$R/etc/subuid"
 chk --user alice
-expect "not world-readable" subids.subuid.file fail "chmod 644 /etc/subuid" "not world-readable"
+expect_check "not world-readable" subids.subuid.file fail "chmod 644 /etc/subuid" "not world-readable"
 expect_exit "not world-readable" 1
 base
 rm "$R/etc/subuid"
 mkdir "$R/etc/subuid"
 chk --user alice
-expect "a directory" subids.subuid.file fail "" "not a regular file"
+expect_check "a directory" subids.subuid.file fail "" "not a regular file"
 
 # ------------------------------------------------------------------------------------------------
 # subids.*.entries, with the computed free range: 131072 overlaps alice, 196608 overlaps bob,
 # so the first free 65536-aligned hole at or after SUB_UID_MIN is 262144.
 base
 chk --user carol
-expect "no lines" subids.subuid.entries fail "usermod --add-subuids 262144-327679 --add-subgids 262144-327679 carol" "names carol or uid 1002"
-expect "no lines" subids.subgid.entries fail "usermod --add-subuids 262144-327679 --add-subgids 262144-327679 carol"
-expect "no lines" subids.subuid.own_id skip
-expect "no lines" subids.subgid.bounds skip
+expect_check "no lines" subids.subuid.entries fail "usermod --add-subuids 262144-327679 --add-subgids 262144-327679 carol" "names carol or uid 1002"
+expect_check "no lines" subids.subgid.entries fail "usermod --add-subuids 262144-327679 --add-subgids 262144-327679 carol"
+expect_check "no lines" subids.subuid.own_id skip
+expect_check "no lines" subids.subgid.bounds skip
 expect_exit "no lines" 1
 # Only the gid side missing: only --add-subgids.
 put etc/subuid $'alice:100000:65536\nbob:165536:65536\ncarol:400000:65536\n'
 chk --user carol
-expect "no gid lines" subids.subuid.entries pass
-expect "no gid lines" subids.subgid.entries fail "usermod --add-subgids 262144-327679 carol"
+expect_check "no gid lines" subids.subuid.entries pass
+expect_check "no gid lines" subids.subgid.entries fail "usermod --add-subgids 262144-327679 carol"
 if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if "--add-subuids" not in [r for r in d["checks"] if r["id"]=="subids.subgid.entries"][0]["fix"] else 1)' "$T/out.json"; then
 	pass "no gid lines: the fix adds no uid range"
 else
@@ -250,76 +222,76 @@ base
 put etc/login.defs $'SUB_UID_MIN 300000\nSUB_GID_MIN 300000\n'
 put etc/passwd "$(cat "$R/etc/passwd")"$'\nldap:x:330000:330000::/:/bin/sh\n'
 chk --user carol
-expect "SUB_UID_MIN 300000" subids.subuid.entries fail "--add-subuids 393216-458751 --add-subgids 393216-458751 carol"
+expect_check "SUB_UID_MIN 300000" subids.subuid.entries fail "--add-subuids 393216-458751 --add-subgids 393216-458751 carol"
 
 # ------------------------------------------------------------------------------------------------
 # subids.*.count
 base
 put etc/subuid $'alice:100000:1000\nbob:165536:65536\n'
 chk --user alice
-expect "1000 ids" subids.subuid.count fail "usermod --add-subuids 262144-327679 alice" "only 1000 uid ids"
+expect_check "1000 ids" subids.subuid.count fail "usermod --add-subuids 262144-327679 alice" "only 1000 uid ids"
 expect_exit "1000 ids" 1
 chk --user alice --min-count 1000
-expect "1000 ids, --min-count 1000" subids.subuid.count pass
+expect_check "1000 ids, --min-count 1000" subids.subuid.count pass
 expect_exit "1000 ids, --min-count 1000" 0
 # Two lines add up; overlapping lines are not counted twice.
 put etc/subuid $'alice:100000:32768\nbob:165536:65536\nalice:300000:32768\n'
 chk --user alice
-expect "two halves" subids.subuid.count pass "" "65536 uid ids in 2 ranges"
+expect_check "two halves" subids.subuid.count pass "" "65536 uid ids in 2 ranges"
 put etc/subuid $'alice:100000:40000\nbob:165536:65536\nalice:120000:30000\n'
 chk --user alice
-expect "overlapping own lines" subids.subuid.count fail "" "only 50000 uid ids"
+expect_check "overlapping own lines" subids.subuid.count fail "" "only 50000 uid ids"
 base
 put etc/subgid $'alice:100000:65535\nbob:165536:65536\n'
 chk --user alice
-expect "65535 gids" subids.subgid.count fail "usermod --add-subgids 262144-327679 alice" "only 65535 gid ids"
+expect_check "65535 gids" subids.subgid.count fail "usermod --add-subgids 262144-327679 alice" "only 65535 gid ids"
 
 # ------------------------------------------------------------------------------------------------
 # subids.*.own_id
 base
 put etc/subuid $'alice:0:65536\nbob:165536:65536\n'
 chk --user alice
-expect "own uid inside" subids.subuid.own_id fail "usermod --del-subuids 0-65535 --add-subuids 262144-327679 alice" "uid 1000 of alice is inside its own range 0-65535 (line 1)"
+expect_check "own uid inside" subids.subuid.own_id fail "usermod --del-subuids 0-65535 --add-subuids 262144-327679 alice" "uid 1000 of alice is inside its own range 0-65535 (line 1)"
 expect_exit "own uid inside" 1
 base
 put etc/subgid $'bob:165536:65536\nalice:1000:65536\n'
 chk --user alice
-expect "own gid inside" subids.subgid.own_id fail "--del-subgids 1000-66535 --add-subgids " "(line 2)"
-expect "own gid inside" subids.subuid.own_id pass
+expect_check "own gid inside" subids.subgid.own_id fail "--del-subgids 1000-66535 --add-subgids " "(line 2)"
+expect_check "own gid inside" subids.subuid.own_id pass
 
 # ------------------------------------------------------------------------------------------------
 # subids.*.overlap_users
 base
 put etc/subuid $'alice:100000:65536\nbob:150000:65536\n'
 chk --user alice
-expect "bob overlaps" subids.subuid.overlap_users fail "usermod --del-subuids 100000-165535 --add-subuids 262144-327679 alice" "overlaps bob's range 150000-215535 (line 2)"
-expect "bob overlaps" subids.subgid.overlap_users pass
+expect_check "bob overlaps" subids.subuid.overlap_users fail "usermod --del-subuids 100000-165535 --add-subuids 262144-327679 alice" "overlaps bob's range 150000-215535 (line 2)"
+expect_check "bob overlaps" subids.subgid.overlap_users pass
 expect_exit "bob overlaps" 1
 chk --user bob
-expect "alice overlaps (as bob)" subids.subuid.overlap_users fail "--del-subuids 150000-215535" "overlaps alice's range 100000-165535 (line 1)"
+expect_check "alice overlaps (as bob)" subids.subuid.overlap_users fail "--del-subuids 150000-215535" "overlaps alice's range 100000-165535 (line 1)"
 base
 put etc/subgid $'alice:100000:65536\n1001:130000:10\n'
 chk --user alice
-expect "uid-named owner overlaps" subids.subgid.overlap_users fail "--add-subgids " "overlaps 1001's range"
+expect_check "uid-named owner overlaps" subids.subgid.overlap_users fail "--add-subgids " "overlaps 1001's range"
 
 # ------------------------------------------------------------------------------------------------
 # subids.*.overlap_accounts
 base
 put etc/passwd "$(cat "$R/etc/passwd")"$'\nldapuser:x:120000:1000::/:/bin/sh\n'
 chk --user alice
-expect "account in range" subids.subuid.overlap_accounts warn "usermod --del-subuids 100000-165535 --add-subuids " "account 'ldapuser' (uid 120000) is inside alice's range 100000-165535"
-expect "account in range" subids.subgid.overlap_accounts pass
+expect_check "account in range" subids.subuid.overlap_accounts warn "usermod --del-subuids 100000-165535 --add-subuids " "account 'ldapuser' (uid 120000) is inside alice's range 100000-165535"
+expect_check "account in range" subids.subgid.overlap_accounts pass
 expect_exit "account in range" 2
 base
 put etc/group "$(cat "$R/etc/group")"$'\nldapgroup:x:130000:\n'
 chk --user alice
-expect "group in range" subids.subgid.overlap_accounts warn "--del-subgids 100000-165535" "group 'ldapgroup' (gid 130000)"
-expect "group in range" subids.subuid.overlap_accounts pass
+expect_check "group in range" subids.subgid.overlap_accounts warn "--del-subgids 100000-165535" "group 'ldapgroup' (gid 130000)"
+expect_check "group in range" subids.subuid.overlap_accounts pass
 # The user's own id is own_id's business, not an account overlap.
 base
 put etc/subuid $'alice:0:65536\nbob:165536:65536\n'
 chk --user alice
-expect "own uid is not an account overlap" subids.subuid.overlap_accounts warn "" "account 'root' (uid 0)"
+expect_check "own uid is not an account overlap" subids.subuid.overlap_accounts warn "" "account 'root' (uid 0)"
 if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); o=[r for r in d["checks"] if r["id"]=="subids.subuid.overlap_accounts"][0]["observed"]; sys.exit(1 if "account '"'alice'"'" in o else 0)' "$T/out.json"; then
 	pass "own uid is not an account overlap: alice herself is not listed"
 else
@@ -331,148 +303,148 @@ fi
 base
 put etc/subuid $'alice:2147483648:65536\nbob:165536:65536\n'
 chk --user alice
-expect "above 2^31" subids.subuid.bounds warn "usermod --del-subuids 2147483648-2147549183 --add-subuids " "goes above 2147483647"
+expect_check "above 2^31" subids.subuid.bounds warn "usermod --del-subuids 2147483648-2147549183 --add-subuids " "goes above 2147483647"
 expect_exit "above 2^31" 2
 put etc/subuid $'alice:2147418113:65536\nbob:165536:65536\n'
 chk --user alice
-expect "last id 2^31" subids.subuid.bounds warn "--add-subuids " "range 2147418113-2147483648 (line 1) goes above 2147483647"
+expect_check "last id 2^31" subids.subuid.bounds warn "--add-subuids " "range 2147418113-2147483648 (line 1) goes above 2147483647"
 put etc/subuid $'alice:2147418112:65536\nbob:165536:65536\n'
 chk --user alice
-expect "just below 2^31" subids.subuid.bounds pass "" "highest uid 2147483647"
+expect_check "just below 2^31" subids.subuid.bounds pass "" "highest uid 2147483647"
 # Past the last id: the parser refuses the line, so it is a syntax problem, and alice has no range.
 put etc/subuid $'alice:4294901760:65536\nbob:165536:65536\n'
 chk --user alice
-expect "past 4294967294" subids.subuid.syntax warn "" "line 1: start + count goes beyond 4294967294"
-expect "past 4294967294" subids.subuid.entries fail "--add-subuids "
+expect_check "past 4294967294" subids.subuid.syntax warn "" "line 1: start + count goes beyond 4294967294"
+expect_check "past 4294967294" subids.subuid.entries fail "--add-subuids "
 
 # ------------------------------------------------------------------------------------------------
 # subids.*.syntax
 base
 put etc/subuid $'alice:100000:65536\nbob:abc:65536\nbob:165536:65536\n'
 chk --user alice
-expect "bad start" subids.subuid.syntax warn "fix or delete line 2 of /etc/subuid" "line 2: start is not a plain decimal number"
+expect_check "bad start" subids.subuid.syntax warn "fix or delete line 2 of /etc/subuid" "line 2: start is not a plain decimal number"
 expect_exit "bad start" 2
 put etc/subuid $'alice:100000:65536\r\nbob:165536:65536\n'
 chk --user alice
-expect "CRLF" subids.subuid.syntax warn "sed -i 's/\\r\$//' /etc/subuid" "line 1: carriage return"
+expect_check "CRLF" subids.subuid.syntax warn "sed -i 's/\\r\$//' /etc/subuid" "line 1: carriage return"
 put etc/subuid $'alice:100000:65536\nbob:165536:0\n'
 chk --user alice
-expect "zero count" subids.subuid.syntax warn "a count of 0 grants nothing" "line 2: count is 0"
+expect_check "zero count" subids.subuid.syntax warn "a count of 0 grants nothing" "line 2: count is 0"
 put etc/subuid $'alice:100000:65536\nbob:165536:65536\nalice:100000:65536\n'
 chk --user alice
-expect "repeated line" subids.subuid.syntax warn "delete the repeated lines" "line 3 repeats line 1"
+expect_check "repeated line" subids.subuid.syntax warn "delete the repeated lines" "line 3 repeats line 1"
 put etc/subuid $'alice:100000:32768\nbob:165536:65536\nalice:300000:32768\n'
 chk --user alice
-expect "owner on two lines" subids.subuid.syntax warn "their ranges add up" "owner 'alice' on 2 lines (1, 3)"
+expect_check "owner on two lines" subids.subuid.syntax warn "their ranges add up" "owner 'alice' on 2 lines (1, 3)"
 put etc/subuid $'alice:100000:65536\nbob:165536:65536'
 chk --user alice
-expect "no final newline" subids.subuid.syntax warn "echo >> /etc/subuid" "the last line has no newline"
+expect_check "no final newline" subids.subuid.syntax warn "echo >> /etc/subuid" "the last line has no newline"
 put etc/subgid $'alice:100000:65536\nbob:165536:65536\nx\nx:1:2:3\n:1:2\n'
 chk --user alice
-expect "several bad lines" subids.subgid.syntax warn "fix or delete lines 3,4,5 of /etc/subgid" "line 5: empty owner"
+expect_check "several bad lines" subids.subgid.syntax warn "fix or delete lines 3,4,5 of /etc/subgid" "line 5: empty owner"
 # A comment and blank lines are fine.
 put etc/subgid $'# sub-ids\n\nalice:100000:65536\nbob:165536:65536\n'
 chk --user alice
-expect "comment and blank line" subids.subgid.syntax pass
+expect_check "comment and blank line" subids.subgid.syntax pass
 
 # ------------------------------------------------------------------------------------------------
 # subids.nsswitch under --sysroot
 base
 put etc/nsswitch.conf $'passwd: files\n'
 chk --user alice
-expect "no subid line" subids.nsswitch pass "" "subid source: files"
+expect_check "no subid line" subids.nsswitch pass "" "subid source: files"
 rm "$R/etc/nsswitch.conf"
 chk --user alice
-expect "no nsswitch.conf" subids.nsswitch pass "" "no /etc/nsswitch.conf"
+expect_check "no nsswitch.conf" subids.nsswitch pass "" "no /etc/nsswitch.conf"
 put etc/nsswitch.conf $'passwd: files\nsubid: sss\n'
 chk --user alice
-expect "subid: sss under --sysroot" subids.nsswitch skip "" "subid source 'sss'"
-expect "subid: sss under --sysroot" subids.subuid.entries skip
+expect_check "subid: sss under --sysroot" subids.nsswitch skip "" "subid source 'sss'"
+expect_check "subid: sss under --sysroot" subids.subuid.entries skip
 rm "$R/etc/subuid"
 chk --user alice
-expect "subid: sss, no /etc/subuid" subids.subuid.file skip "" "not used"
+expect_check "subid: sss, no /etc/subuid" subids.subuid.file skip "" "not used"
 base
 chmod 666 "$R/etc/nsswitch.conf"
 chk --user alice
-expect "writable nsswitch.conf" subids.nsswitch fail "chown root:root /etc/nsswitch.conf && chmod 644 /etc/nsswitch.conf" "writable by group or others"
+expect_check "writable nsswitch.conf" subids.nsswitch fail "chown root:root /etc/nsswitch.conf && chmod 644 /etc/nsswitch.conf" "writable by group or others"
 expect_exit "writable nsswitch.conf" 1
 chown 1000 "$R/etc/nsswitch.conf"
 chmod 644 "$R/etc/nsswitch.conf"
 chk --user alice
-expect "alice's nsswitch.conf" subids.nsswitch fail "chown root:root /etc/nsswitch.conf" "not owned by root"
+expect_check "alice's nsswitch.conf" subids.nsswitch fail "chown root:root /etc/nsswitch.conf" "not owned by root"
 
 # ------------------------------------------------------------------------------------------------
 # subids.login_defs
 base
 rm "$R/etc/login.defs"
 chk --user alice
-expect "no login.defs" subids.login_defs pass "" "SUB_UID_MIN 100000 (default), SUB_UID_MAX 600100000 (default), SUB_UID_COUNT 65536 (default)"
+expect_check "no login.defs" subids.login_defs pass "" "SUB_UID_MIN 100000 (default), SUB_UID_MAX 600100000 (default), SUB_UID_COUNT 65536 (default)"
 put etc/login.defs $'SUB_UID_MIN 600100000\n'
 chk --user alice
-expect "MIN = MAX" subids.login_defs warn "edit /etc/login.defs" "SUB_UID_MIN 600100000 is not below SUB_UID_MAX 600100000"
+expect_check "MIN = MAX" subids.login_defs warn "edit /etc/login.defs" "SUB_UID_MIN 600100000 is not below SUB_UID_MAX 600100000"
 expect_exit "MIN = MAX" 2
 put etc/login.defs $'SUB_GID_COUNT 0\n'
 chk --user alice
-expect "COUNT 0" subids.login_defs warn "edit /etc/login.defs" "SUB_GID_COUNT is 0"
+expect_check "COUNT 0" subids.login_defs warn "edit /etc/login.defs" "SUB_GID_COUNT is 0"
 put etc/login.defs $'SUB_UID_MIN 100000\nSUB_UID_MAX 150000\nSUB_UID_COUNT 65536\n'
 chk --user alice
-expect "no room" subids.login_defs warn "" "is above SUB_UID_MAX 150000"
+expect_check "no room" subids.login_defs warn "" "is above SUB_UID_MAX 150000"
 put etc/login.defs $'SUB_GID_MAX 4294967295\n'
 chk --user alice
-expect "MAX past the last id" subids.login_defs warn "" "SUB_GID_MAX 4294967295 is above 4294967294"
+expect_check "MAX past the last id" subids.login_defs warn "" "SUB_GID_MAX 4294967295 is above 4294967294"
 put etc/login.defs $'SUB_UID_COUNT 0x10000\n'
 chk --user alice
-expect "hex COUNT" subids.login_defs warn "" "SUB_UID_COUNT is '0x10000', not a plain decimal number"
+expect_check "hex COUNT" subids.login_defs warn "" "SUB_UID_COUNT is '0x10000', not a plain decimal number"
 put etc/login.defs $'# site values\nSUB_UID_MIN 200000\nSUB_UID_MAX 900000000\nSUB_UID_COUNT 131072\n'
 chk --user alice
-expect "site values" subids.login_defs pass "" "SUB_UID_MIN 200000, SUB_UID_MAX 900000000, SUB_UID_COUNT 131072"
+expect_check "site values" subids.login_defs pass "" "SUB_UID_MIN 200000, SUB_UID_MAX 900000000, SUB_UID_COUNT 131072"
 put etc/login.defs $'SUB_UID_DETERMINISTIC yes\n'
 chk --user alice
-expect "deterministic defaults" subids.login_defs pass "" "SUB_UID_MIN 65536 (default), SUB_UID_MAX 4294967295 (default)"
+expect_check "deterministic defaults" subids.login_defs pass "" "SUB_UID_MIN 65536 (default), SUB_UID_MAX 4294967295 (default)"
 
 # ------------------------------------------------------------------------------------------------
 # subids.allocation: shadow 4.20's settings, and pam_subid lines that contradict them
 DEFS_DET=$'UID_MIN 1000\nSUB_UID_MIN 100000\nSUB_UID_MAX 600100000\nSUB_UID_COUNT 65536\nSUB_GID_MIN 100000\nSUB_GID_MAX 600100000\nSUB_GID_COUNT 65536\nSUB_UID_DETERMINISTIC yes\nSUB_GID_DETERMINISTIC yes\n'
 base
 chk --user alice
-expect "first fit" subids.allocation pass "" "subuid: first fit in 100000-600100000, 65536 ids, owner written as the name"
-expect "first fit" subids.allocation pass "" "no pam_subid line in /etc/pam.d"
+expect_check "first fit" subids.allocation pass "" "subuid: first fit in 100000-600100000, 65536 ids, owner written as the name"
+expect_check "first fit" subids.allocation pass "" "no pam_subid line in /etc/pam.d"
 put etc/login.defs "$DEFS_DET"
 chk --user bob
-expect "deterministic" subids.allocation pass "" "subuid: SUB_UID_DETERMINISTIC yes: bob gets 165536-231071 (SUB_UID_MIN + (uid 1001 - UID_MIN 1000) * 65536), owner written as the name"
+expect_check "deterministic" subids.allocation pass "" "subuid: SUB_UID_DETERMINISTIC yes: bob gets 165536-231071 (SUB_UID_MIN + (uid 1001 - UID_MIN 1000) * 65536), owner written as the name"
 put etc/login.defs "${DEFS_DET}SUB_GID_STORE_BY_UID yes"$'\n'
 chk --user bob
-expect "store by uid" subids.allocation pass "" "subgid: SUB_GID_DETERMINISTIC yes: bob gets 165536-231071"
-expect "store by uid" subids.allocation pass "" "owner written as the uid"
+expect_check "store by uid" subids.allocation pass "" "subgid: SUB_GID_DETERMINISTIC yes: bob gets 165536-231071"
+expect_check "store by uid" subids.allocation pass "" "owner written as the uid"
 # The module as most sites wire it, agreeing with login.defs (options may also repeat it).
 put etc/login.defs "$DEFS_DET"
 put etc/pam.d/common-session $'session\trequired\tpam_unix.so\nsession optional pam_subid.so quiet\nsession [success=ok default=ignore] /usr/lib/x86_64-linux-gnu/security/pam_subid.so mode=uid count=65536 min_uid=1000\n'
 chk --user bob
-expect "pam lines agree" subids.allocation pass "" "the pam_subid lines agree"
+expect_check "pam lines agree" subids.allocation pass "" "the pam_subid lines agree"
 # Contradictions: each one named with its file and line.
 put etc/pam.d/sshd $'# comment pam_subid.so mode=first-fit\n\nsession optional pam_subid.so mode=first-fit by_uid count=1000 min_uid=500 min=7\n'
 chk --user bob
-expect "pam mode=first-fit" subids.allocation warn "pam_subid options" "/etc/pam.d/sshd line 3: mode=first-fit, but SUB_UID_DETERMINISTIC is yes"
-expect "pam by_uid" subids.allocation warn "" "/etc/pam.d/sshd line 3: by_uid writes subuid owners as uids, but SUB_UID_STORE_BY_UID is not yes"
-expect "pam count=" subids.allocation warn "" "count=1000, but SUB_UID_COUNT is 65536"
-expect "pam: more than five" subids.allocation warn "" "and 3 more"
+expect_check "pam mode=first-fit" subids.allocation warn "pam_subid options" "/etc/pam.d/sshd line 3: mode=first-fit, but SUB_UID_DETERMINISTIC is yes"
+expect_check "pam by_uid" subids.allocation warn "" "/etc/pam.d/sshd line 3: by_uid writes subuid owners as uids, but SUB_UID_STORE_BY_UID is not yes"
+expect_check "pam count=" subids.allocation warn "" "count=1000, but SUB_UID_COUNT is 65536"
+expect_check "pam: more than five" subids.allocation warn "" "and 3 more"
 expect_exit "pam contradictions" 2
 # mode=uid while login.defs says first fit; min_uid= against UID_MIN only in uid mode.
 base
 put etc/pam.d/login $'session optional pam_subid.so mode=uid min_uid=2000\n'
 chk --user alice
-expect "pam mode=uid on a first-fit host" subids.allocation warn "" "/etc/pam.d/login line 1: mode=uid, but SUB_UID_DETERMINISTIC is not yes"
-expect "pam min_uid in uid mode" subids.allocation warn "" "min_uid=2000, but UID_MIN is 1000"
+expect_check "pam mode=uid on a first-fit host" subids.allocation warn "" "/etc/pam.d/login line 1: mode=uid, but SUB_UID_DETERMINISTIC is not yes"
+expect_check "pam min_uid in uid mode" subids.allocation warn "" "min_uid=2000, but UID_MIN is 1000"
 put etc/pam.d/login $'session optional pam_subid.so min_uid=2000\n'
 chk --user alice
-expect "min_uid with first fit" subids.allocation pass "" "the pam_subid lines agree"
+expect_check "min_uid with first fit" subids.allocation pass "" "the pam_subid lines agree"
 # The wrap, and a uid below UID_MIN.
 put etc/login.defs "${DEFS_DET}UNSAFE_SUB_UID_DETERMINISTIC_WRAP yes"$'\n'
 chk --user alice
-expect "wrap" subids.allocation warn "" "subuid: UNSAFE_SUB_UID_DETERMINISTIC_WRAP yes: users past the last slot share ranges"
+expect_check "wrap" subids.allocation warn "" "subuid: UNSAFE_SUB_UID_DETERMINISTIC_WRAP yes: users past the last slot share ranges"
 put etc/login.defs "${DEFS_DET/UID_MIN 1000/UID_MIN 1001}"
 chk --user alice
-expect "uid below UID_MIN" subids.allocation warn "" "no range for alice: uid 1000 is below min_uid 1001"
+expect_check "uid below UID_MIN" subids.allocation warn "" "no range for alice: uid 1000 is below min_uid 1001"
 
 # ------------------------------------------------------------------------------------------------
 # subids.nsswitch on the live system, with a mock plugin: pass, warn (source and files differ),
@@ -568,29 +540,29 @@ EOF
 
 	printf 'subid: cktest\n' >>/etc/nsswitch.conf
 	CK_NSS_START=300000 chk_live --user cknssu
-	expect "live, source agrees with the files" subids.nsswitch pass "" "subid source 'cktest': libsubid_cktest.so loads"
-	expect "live, source agrees with the files" subids.subuid.entries pass "" "from the subid source 'cktest': 300000-365535"
-	expect "live, source agrees with the files" subids.subuid.overlap_users skip
+	expect_check "live, source agrees with the files" subids.nsswitch pass "" "subid source 'cktest': libsubid_cktest.so loads"
+	expect_check "live, source agrees with the files" subids.subuid.entries pass "" "from the subid source 'cktest': 300000-365535"
+	expect_check "live, source agrees with the files" subids.subuid.overlap_users skip
 	CK_NSS_START=400000 chk_live --user cknssu
-	expect "live, source differs from the files" subids.nsswitch warn "make /etc/subuid agree with the subid source 'cktest'" "lists uid 400000-465535 for cknssu while /etc/subuid lists 300000-365535"
-	expect "live, source differs from the files" subids.subuid.entries pass "" "400000-465535"
+	expect_check "live, source differs from the files" subids.nsswitch warn "make /etc/subuid agree with the subid source 'cktest'" "lists uid 400000-465535 for cknssu while /etc/subuid lists 300000-365535"
+	expect_check "live, source differs from the files" subids.subuid.entries pass "" "400000-465535"
 	CK_NSS_NONE=1 chk_live --user cknssu
-	expect "live, source lists nothing" subids.subuid.entries fail "in the subid source 'cktest'" "lists no uid range for cknssu"
+	expect_check "live, source lists nothing" subids.subuid.entries fail "in the subid source 'cktest'" "lists no uid range for cknssu"
 	rm /etc/subuid
 	CK_NSS_START=300000 chk_live --user cknssu
-	expect "live, source and no /etc/subuid" subids.subuid.file skip
-	expect "live, source and no /etc/subuid" subids.nsswitch pass
+	expect_check "live, source and no /etc/subuid" subids.subuid.file skip
+	expect_check "live, source and no /etc/subuid" subids.nsswitch pass
 
 	sed -i 's/^subid:.*/subid: cknosuch/' /etc/nsswitch.conf
 	chk_live --user cknssu
-	expect "live, plugin missing" subids.nsswitch fail "set 'subid: files' in /etc/nsswitch.conf" "cannot load libsubid_cknosuch.so"
-	expect "live, plugin missing" subids.subuid.entries skip
+	expect_check "live, plugin missing" subids.nsswitch fail "set 'subid: files' in /etc/nsswitch.conf" "cannot load libsubid_cknosuch.so"
+	expect_check "live, plugin missing" subids.subuid.entries skip
 	sed -i 's/^subid:.*/subid: cknoowners/' /etc/nsswitch.conf
 	chk_live --user cknssu
-	expect "live, plugin lacks a function" subids.nsswitch fail "libsubid_cknoowners.so" "lacks shadow_subid_find_subid_owners"
+	expect_check "live, plugin lacks a function" subids.nsswitch fail "libsubid_cknoowners.so" "lacks shadow_subid_find_subid_owners"
 	sed -i 's/^subid:.*/subid: files/' /etc/nsswitch.conf
 	chk_live --user cknssu
-	expect "live, subid: files" subids.nsswitch pass
+	expect_check "live, subid: files" subids.nsswitch pass
 	unset LD_LIBRARY_PATH CK_NSS_USER
 }
 live_cases

@@ -75,71 +75,29 @@ vg_expect_refused() {
 	check_vg "$what"
 }
 
-# vg_refused WHAT SUBSTRING ARGS...: newuidmap (no capability) as A on a fresh target of A under
-# valgrind; the word PID in ARGS stands for the target.
+# shellcheck source=tests/lib/refusal-cases.sh
+. "$(dirname "$0")/../lib/refusal-cases.sh"
+refusal_files
+
+# vg_refused TOOL WHAT MESSAGES ARGS...: the uncapped helper as A on a fresh target of A under
+# valgrind; the word PID in ARGS stands for the target. Every case of refusals.sh, from the one
+# list in tests/lib/refusal-cases.sh.
 vg_refused() {
-	local what=$1 sub=$2 a args=()
-	shift 2
+	local tool=$1 what=$2 msgs=$3 a args=() helper=$VUID
+	shift 3
+	[ "$tool" = gid ] && helper=$VGID
 	start_target "$A_UID" "$A_GID"
 	for a in "$@"; do
 		[ "$a" = PID ] && a=$TARGET
 		args+=("$a")
 	done
-	vg_expect_refused "$what" "$sub" "$TARGET" "$A_UID" "$A_GID" "$VUID" "${args[@]}"
+	vg_next
+	expect_refused_all "$what" "$msgs" "$TARGET" -- run_as "$A_UID" "$A_GID" "${VG[@]}" "$helper" "${args[@]}"
+	check_vg "$what"
 }
-
-SUBUID="$A_NAME:100000:65536
-$B_NAME:200000:65536
-$A_NAME:0:10
-$A_NAME:2000000000:100000
-"
-set_subuid "$SUBUID"
-set_subgid "$A_NAME:100000:65536
-$B_NAME:200000:65536
-"
-
-# ---- the command line ------------------------------------------------------------------------
-vg_refused "no arguments" "no target process given"
-vg_refused "argc not a multiple of 3" "the last one is incomplete" PID 0 100000 65536 1 100000
-vg_refused "pid only, no triple" "no uid range given" PID
-vg_refused "outer id '01'" "is not a plain decimal number: '01'" PID 0 01 1
-vg_refused "count '+1'" "count of uid range 1 is not a plain decimal number" PID 0 100000 +1
-vg_refused "outer id 4294967296" "above 4294967295: '4294967296'" PID 0 4294967296 1
-vg_refused "zero count" "uid range 1 (0 100000 0) has count 0" PID 0 100000 0
-vg_refused "outer overflow" "goes past 4294967294 outside the namespace" PID 0 4294967000 1000
-vg_refused "inner overflow" "goes past 4294967294 inside the namespace" PID 4294967000 100000 1000
-vg_refused "overlapping inner ranges" "overlaps range 1 (0 100000 10) inside the namespace" \
-	PID 0 100000 10 5 100100 10
-vg_refused "overlapping outer ranges" "overlaps range 1 (0 100000 10) outside the namespace" \
-	PID 0 100000 10 100 100005 10
-mapfile -t TRIPLES < <(seq_triples 341 0 1 100000 1)
-read -ra ARGS <<<"${TRIPLES[*]}"
-vg_refused "341 extents" "341 uid ranges given; the kernel accepts at most 340" PID "${ARGS[@]}"
-mapfile -t TRIPLES < <(seq_triples 200 1000000000 1 2000000000 1)
-read -ra ARGS <<<"${TRIPLES[*]}"
-vg_refused "map text over a page" "grows past one page" PID "${ARGS[@]}"
-# Control bytes in an argument are escaped in the message: the sanitizer of log.c runs.
-vg_refused "target with control bytes" "invalid target" $'1\e[2J' 0 100000 1
-
-# ---- the caller's ranges -----------------------------------------------------------------------
-vg_refused "range outside the user's ranges" "host uids 500000-500009 are not all in $A_NAME's ranges" PID 0 500000 10
-vg_refused "second range outside" "uid range 2 (1000 300000 1)" PID 0 100000 1000 1000 300000 1
-vg_refused "outer id 0 listed in /etc/subuid" "maps host uid 0: refused for a non-root caller" PID 0 0 1
-vg_refused "someone else's uid as a self-map" "host uids $B_UID-$B_UID are not all" PID 0 "$B_UID" 1
-start_target "$A_UID" "$A_GID"
-vg_expect_refused "newgidmap: gid range outside" "host gids 500000-500009 are not all in $A_NAME's ranges in /etc/subgid" \
-	"$TARGET" "$A_UID" "$A_GID" "$VGID" "$TARGET" 0 500000 10
-set_subuid "$A_NAME:100000:65536
-$A_NAME:300000:65536x
-"
-vg_refused "refusal names the malformed line" "the first at line 2: count is not a plain decimal number" \
-	PID 0 300000 10
-set_subuid "$SUBUID"
+each_refusal vg_refused
 
 # ---- the target --------------------------------------------------------------------------------
-PID_MAX=$(cat /proc/sys/kernel/pid_max)
-vg_refused "target that does not exist" "target process $PID_MAX does not exist" "$PID_MAX" 0 100000 1
-vg_refused "target 'abc'" "invalid target 'abc'" abc 0 100000 1
 start_target "$B_UID" "$B_GID"
 vg_expect_refused "target owned by another user" "is owned by a different user" \
 	"$TARGET" "$A_UID" "$A_GID" "$VUID" "$TARGET" 0 100000 1
@@ -182,41 +140,22 @@ expect_refused "target 'fd:03'" "the target must be a process id or fd:N" "$TARG
 check_vg "target 'fd:03'"
 
 # ---- /etc/subuid, /etc/subgid, login.defs, nsswitch.conf ----------------------------------------
-rm -f /etc/subuid
-vg_refused "/etc/subuid missing" "/etc/subuid does not exist" PID 0 100000 1000
-put_file "$T_DIR/subuid.real" "$SUBUID"
-ln -s "$T_DIR/subuid.real" /etc/subuid
-vg_refused "/etc/subuid a symlink" "/etc/subuid is a symbolic link" PID 0 100000 1000
-rm -f /etc/subuid
-mkfifo -m 644 /etc/subuid
-vg_refused "/etc/subuid a FIFO" "/etc/subuid is not a regular file" PID 0 100000 1000
-rm -f /etc/subuid
-mkdir /etc/subuid
-vg_refused "/etc/subuid a directory" "/etc/subuid is not a regular file" PID 0 100000 1000
-rm -rf /etc/subuid
-set_subuid "$SUBUID"
-chown "$A_UID" /etc/subuid
-vg_refused "/etc/subuid owned by the user" "/etc/subuid is not owned by root" PID 0 100000 1000
-chown root /etc/subuid
-chmod 666 /etc/subuid
-vg_refused "/etc/subuid world-writable" "/etc/subuid is writable by group or others" PID 0 100000 1000
-set_subuid "$SUBUID"
-rm -f /etc/subgid
-start_target "$A_UID" "$A_GID"
-vg_expect_refused "/etc/subgid missing" "/etc/subgid does not exist" \
-	"$TARGET" "$A_UID" "$A_GID" "$VGID" "$TARGET" 0 100000 1000
-set_subgid "$A_NAME:100000:65536
-"
+# vg_file_refused TOOL WHAT MESSAGES: a valid request refused for the state of a sub-id file.
+# shellcheck disable=SC2317 # called through each_subid_file_state
+vg_file_refused() {
+	vg_refused "$1" "$2" "$3" PID 0 100000 1000
+}
+each_subid_file_state vg_file_refused
 chmod 666 /etc/nsswitch.conf
-vg_refused "world-writable nsswitch.conf" "/etc/nsswitch.conf is writable by group or others" PID 0 100000 1000
+vg_refused uid "world-writable nsswitch.conf" "/etc/nsswitch.conf is writable by group or others" PID 0 100000 1000
 put_file /etc/nsswitch.conf "$(cat "$T_DIR/nsswitch.conf.orig")
 subid: nidt-missing
 "
-vg_refused "subid source without a plugin" "cannot load libsubid_nidt-missing.so" PID 0 100000 1000
+vg_refused uid "subid source without a plugin" "cannot load libsubid_nidt-missing.so" PID 0 100000 1000
 put_file /etc/nsswitch.conf "$(cat "$T_DIR/nsswitch.conf.orig")
 subid: ../../tmp/x
 "
-vg_refused "subid source with a path" "is not a valid module name" PID 0 100000 1000
+vg_refused uid "subid source with a path" "is not a valid module name" PID 0 100000 1000
 cp "$T_DIR/nsswitch.conf.orig" /etc/nsswitch.conf
 chmod 644 /etc/nsswitch.conf
 
@@ -229,7 +168,7 @@ expect_refused "extra capability cap_net_raw" "refusing to run with capability c
 	"${VG[@]}" "$VUID" "$TARGET" 0 100000 1000
 check_vg "extra capability cap_net_raw"
 # No capability: the kernel refuses the write (the one path past the privileged open).
-vg_refused "no capability: write refused" "write to uid_map failed: Operation not permitted" PID 0 100000 1000
+vg_refused uid "no capability: write refused" "write to uid_map failed: Operation not permitted" PID 0 100000 1000
 start_target "$A_UID" "$A_GID"
 vg_expect_refused "newgidmap, no capability: write refused" "write to gid_map failed: Operation not permitted" \
 	"$TARGET" "$A_UID" "$A_GID" "$VGID" "$TARGET" 0 100000 1000
