@@ -115,7 +115,7 @@ make -j"${JOBS:-2}" check >check.log 2>&1 || rc=$?
 pass=0 fail=0 skip=0
 failed=()
 while IFS= read -r trs; do
-	r=$(sed -n 's/^:test-result: //p' "$trs" | head -n 1)
+	r=$(sed -n 's/^:global-test-result: //p' "$trs")
 	name=${trs#./}
 	name=${name%.trs}
 	case $r in
