@@ -10,19 +10,13 @@
 #  - subids.sub{u,g}id.overlap_source: two owners with overlapping ranges in an NSS subid source
 #    (the mock plugin of nss.sh, loaded through the real libsubid), live.
 # Every assertion reads the --json output.
-SUBID_CHECK=${SUBID_CHECK:-${abs_top_builddir:-$(dirname "$0")/../..}/subid/check/subid-check}
-if [ -z "${NEWIDMAP_INTEG_NS:-}" ] && [ "$(id -u)" = 0 ]; then
-	if [ ! -f "$SUBID_CHECK" ] || [ "$(head -c 4 "$SUBID_CHECK" | od -An -c | tr -d ' ')" != '177ELF' ]; then
-		echo "SKIP: $SUBID_CHECK is not a built subid-check binary (set SUBID_CHECK)"
-		exit 77
-	fi
-fi
-export SUBID_CHECK
 # shellcheck source=tests/lib/lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
+need_built "$SUBID_CHECK"
 
-PY=$(command -v /usr/bin/python3 python3 | head -n 1)
-[ -n "$PY" ] || skip "python3 is needed to read the JSON output"
+# shellcheck source=tests/lib/json.sh
+. "$(dirname "$0")/../lib/json.sh"
+PY=$JSON_PY
 SC="$BIN/subid-check"
 cp "$SUBID_CHECK" "$SC"
 chmod 755 "$SC"
@@ -223,7 +217,7 @@ fi
 LIBSUBID=$(ldconfig -p | awk '$1 == "libsubid.so.4" && !found { print $NF; found = 1 }')
 [ -n "$LIBSUBID" ] || skip "libsubid.so.4 is not installed (libsubid4)"
 LIBDIR=$(dirname "$(readlink -f "$LIBSUBID")")
-MOCK="${abs_top_srcdir:-$(dirname "$0")/../..}/tests/integration/mock_subid_plugin.c"
+MOCK="$abs_top_srcdir/tests/integration/mock_subid_plugin.c"
 "$CC" -shared -fPIC -O2 -Wall -Werror -DMOCK_OWNER="\"$A_NAME\"" -DMOCK_ERROR_OWNER='"nidt-nobody"' \
 	-DMOCK_OWNER2="\"$B_NAME\"" -o "$T_DIR/libsubid_zzcollide.so" "$MOCK"
 "$CC" -shared -fPIC -O2 -Wall -Werror -DMOCK_OWNER="\"$A_NAME\"" -DMOCK_ERROR_OWNER='"nidt-nobody"' \
