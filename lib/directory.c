@@ -529,23 +529,23 @@ bool dir_dn_equal(const char *a, const char *b)
 	for (;;) {
 		char ca = *a, cb = *b;
 
+		/* Blanks before a separator or the end are not significant. */
+		if (ca == ' ' || cb == ' ') {
+			const char *na = skip_blanks(a), *nb = skip_blanks(b);
+
+			if ((*na == ',' || *na == '=' || *na == '+' || !*na) && (*nb == ',' || *nb == '=' || *nb == '+' || !*nb)) {
+				a = na;
+				b = nb;
+				ca = *a;
+				cb = *b;
+			}
+		}
 		if (ca == ',' || ca == '=' || ca == '+') {
 			if (cb != ca)
 				return false;
 			a = skip_blanks(a + 1);
 			b = skip_blanks(b + 1);
 			continue;
-		}
-		/* Blanks before a separator or the end are not significant either. */
-		if (ca == ' ' || cb == ' ') {
-			const char *na = skip_blanks(a), *nb = skip_blanks(b);
-
-			if ((*na == ',' || *na == '=' || *na == '+' || !*na) && (*nb == ',' || *nb == '=' || *nb == '+' || !*nb) &&
-			    (na != a || nb != b)) {
-				a = na;
-				b = nb;
-				continue;
-			}
 		}
 		if (!ca || !cb)
 			return ca == cb;

@@ -282,6 +282,7 @@ check_rc "directory and NSS down" 1
 check_err "directory and NSS down" "no such user 'nidd12'"
 files_unchanged "directory and NSS down"
 ldap_run main
+nslcd_start
 nss_wait nidd12
 run "$A" --directory nidd12
 check_rc "directory back" 0
@@ -301,6 +302,7 @@ for round in 1 2; do
 	done
 	ldap_run main
 done
+nslcd_start
 nss_wait niddr16
 bad=
 for i in $(seq 1 16); do
@@ -377,10 +379,8 @@ check_out "replica: a new user allocated through the provider" "user=nidd4 uid=7
 replicated || true
 ldap_stop main
 # NSS from the replica too, as a host near it would have.
-kill "$NSLCD_PID"
-wait "$NSLCD_PID" 2>/dev/null || true
-umount /run/nslcd
-nslcd_here "$(ldap_uri replica)"
+sed -i "s|^uri .*|uri $(ldap_uri replica)|" /etc/nslcd.conf
+nslcd_start
 put_file /etc/subuid ''
 put_file /etc/subgid ''
 run "$A" --directory nidd4

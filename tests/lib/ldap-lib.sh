@@ -262,6 +262,18 @@ nslcd_here() {
 	mkdir -p /run/nslcd
 	mount -t tmpfs -o mode=755 nidtest-nslcd /run/nslcd
 	chown nslcd:nslcd /run/nslcd
+	nslcd_start
+}
+
+# nslcd_start: (re)start this namespace's nslcd; a fresh one after a slapd restart has no broken
+# connection to retry.
+nslcd_start() {
+	local i
+	if [ -n "${NSLCD_PID:-}" ]; then
+		kill "$NSLCD_PID" 2>/dev/null || true
+		wait "$NSLCD_PID" 2>/dev/null || true
+		rm -f /run/nslcd/socket
+	fi
 	nslcd -n >>"$LDAP_ROOT/nslcd.log" 2>&1 &
 	NSLCD_PID=$!
 	BG_PIDS+=("$NSLCD_PID") # lib.sh's exit trap stops it
@@ -364,5 +376,5 @@ on_host() {
 # The functions a host's setup shell needs (nslcd_here and its variables).
 {
 	declare -p LDAP_SUFFIX LDAP_USERS_BASE LDAP_ROOT
-	declare -f nslcd_here
+	declare -f nslcd_here nslcd_start
 } >"$T_DIR/host-fns.sh"
