@@ -264,6 +264,53 @@ for e in hostile-count hostile-neg hostile-big hostile-ov1 hostile-ov2 hostile-o
 done
 
 # ---------------------------------------------------------------------------------------------
+# Who the user is: the directory's uidNumber must be NSS's uid; the name is escaped in filters
+
+ldap_users niddsh 1 740000
+useradd -M -l -u 5123 -s /usr/sbin/nologin niddsh1 2>/dev/null || printf 'niddsh1:x:5123:5123::/:/usr/sbin/nologin\n' >>/etc/passwd
+files_snap
+run "$A" --directory niddsh1
+check_rc "a local account shadows a directory user" 1
+check_err "a local account shadows a directory user" "has uidNumber 740001, but this host resolves 'niddsh1' to uid 5123"
+files_unchanged "a local account shadows a directory user"
+# A name holding a filter metacharacter: unescaped, (uid=nidd*) would match every nidd user.
+printf 'nidd*:x:5124:5124::/:/usr/sbin/nologin\n' >>/etc/passwd
+run "$A" --directory 'nidd*'
+check_rc "a user name with '*'" 1
+check_err "a user name with '*'" "no posixAccount with this uid"
+files_unchanged "a user name with '*'"
+
+# Simple bind: the password file must be root's alone.
+printf '%s\n' "$LDAP_ADMIN_PW" >"$T_DIR/pw"
+chmod 0644 "$T_DIR/pw"
+dir_conf bind simple bind_dn "cn=admin,$LDAP_SUFFIX" password_file "$T_DIR/pw"
+run "$A" --directory nidd12
+check_rc "simple bind, password file readable by others" 1
+check_err "simple bind, password file readable by others" "can be read by group or others (mode 644); refusing to use it"
+files_unchanged "simple bind, password file readable by others"
+chmod 0600 "$T_DIR/pw"
+printf 'wrong\n' >"$T_DIR/pw"
+run "$A" --directory nidd12
+check_rc "simple bind, wrong password" 1
+check_err "simple bind, wrong password" "simple bind refused (Invalid credentials)"
+printf '%s\n' "$LDAP_ADMIN_PW" >"$T_DIR/pw"
+run "$A" --directory nidd12
+check_rc "simple bind, root-only password file" 0
+dir_conf
+chmod 0666 /etc/subid-directory.conf
+run "$A" --directory nidd12
+check_rc "a world-writable configuration file" 1
+check_err "a world-writable configuration file" "/etc/subid-directory.conf is writable by group or others; refusing to trust it"
+dir_conf
+printf 'uri ldap://ldap.example.com\nuser_base %s\n' "$LDAP_USERS_BASE" >/etc/subid-directory.conf
+run "$A" --directory nidd12
+check_rc "plaintext to a network server" 1
+check_err "plaintext to a network server" "an ldap:// URI needs 'tls starttls': plaintext to a network server is refused"
+dir_conf
+set_subuid ''
+set_subgid ''
+
+# ---------------------------------------------------------------------------------------------
 # The directory down, and killed during allocations
 
 # The sub-id directory unreachable (NSS still answers from the running slapd)...

@@ -36,6 +36,7 @@ LDAP_SCHEMA=${abs_top_srcdir:-$(dirname "$0")/../..}/docs/ldap/subid-schema.ldif
 LDAP_SCHEMA=$(cd "$(dirname "$LDAP_SCHEMA")" && pwd)/$(basename "$LDAP_SCHEMA")
 LDAP_ROOT=$T_DIR/ldap
 LDAP_EXTERNAL_DN=gidNumber=0+uidNumber=0,cn=peercred,cn=external,cn=auth
+LDAP_ADMIN_PW=nidtest-secret # the rootdn's, for the simple-bind tests
 mkdir -p "$LDAP_ROOT"
 declare -A LDAP_PID=() HOST_PID=()
 
@@ -91,6 +92,7 @@ olcDbDirectory: $d/db
 olcDbMaxSize: 1073741824
 olcSuffix: $LDAP_SUFFIX
 olcRootDN: cn=admin,$LDAP_SUFFIX
+olcRootPW: $LDAP_ADMIN_PW
 olcLimits: dn.exact=$LDAP_EXTERNAL_DN size=unlimited time=unlimited
 olcDbIndex: objectClass eq
 olcDbIndex: uid eq
