@@ -131,6 +131,12 @@ for h in 1 2 3 4; do
 		fail "host h$h: no lock, pid or temporary file left in /etc" "$l"
 	fi
 done
+errs=$(log_new | grep '^<8[0-3]>' || true)
+if [ -z "$errs" ]; then
+	pass "64 concurrent first logins: no error logged by the module or the helper"
+else
+	fail "64 concurrent first logins: no error logged by the module or the helper" "$(printf '%s' "$errs" | paste -sd '|')"
+fi
 n=$(log_new | grep -c 'pam_subid(.*allocated sub-ids for user=nidp' || true)
 if [ "$n" = 64 ]; then
 	pass "64 concurrent first logins: the module logged 64 allocations"

@@ -255,8 +255,9 @@ dir_entries() {
 # private overlay or copy (lib.sh's, or a host's).
 nslcd_here() {
 	local uri=$1 i
-	# Retry a restarted server after 1 s, not nslcd's default 10 s of failing fast.
-	printf 'uid nslcd\ngid nslcd\nuri %s\nbase %s\nbase passwd %s\nreconnect_sleeptime 1\nreconnect_retrytime 1\n' \
+	# Retry a restarted server after 1 s, not nslcd's default 10 s of failing fast; 16 threads
+	# for the 64 simultaneous logins (the default 5 queue them).
+	printf 'uid nslcd\ngid nslcd\nuri %s\nbase %s\nbase passwd %s\nreconnect_sleeptime 1\nreconnect_retrytime 1\nthreads 16\n' \
 		"$uri" "$LDAP_SUFFIX" "$LDAP_USERS_BASE" >/etc/nslcd.conf
 	chown root:nslcd /etc/nslcd.conf
 	chmod 0640 /etc/nslcd.conf
