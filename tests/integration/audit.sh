@@ -20,6 +20,7 @@ state=""
 # At exit, restore the audit state the host had.
 at_exit '[ -z "$state" ] || python3 "$here/audit-ctl.py" set "$state" >/dev/null 2>&1 || true'
 
+# shellcheck disable=SC2034 # read by the at_exit command above
 state=$(python3 "$here/audit-ctl.py" get) || { state=""; skip "the kernel has no audit support"; }
 python3 "$here/audit-ctl.py" set 1 >/dev/null
 

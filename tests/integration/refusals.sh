@@ -11,6 +11,7 @@ refusal_files
 
 # refused TOOL WHAT MESSAGES ARGS...: the helper as A on a fresh target of A (the word PID in ARGS
 # stands for it) is refused with MESSAGES and leaves the target unmapped.
+# shellcheck disable=SC2317 # called through each_refusal
 refused() {
 	local tool=$1 what=$2 msgs=$3 a args=() helper=$UIDMAP
 	shift 3

@@ -82,6 +82,7 @@ refusal_files
 # vg_refused TOOL WHAT MESSAGES ARGS...: the uncapped helper as A on a fresh target of A under
 # valgrind; the word PID in ARGS stands for the target. Every case of refusals.sh, from the one
 # list in tests/lib/refusal-cases.sh.
+# shellcheck disable=SC2317 # called through each_refusal
 vg_refused() {
 	local tool=$1 what=$2 msgs=$3 a args=() helper=$VUID
 	shift 3

@@ -6,7 +6,7 @@
 # /etc/subuid, /etc/subgid and /etc/login.defs never reach the host. Target processes are tracked
 # by the pid $! gives (setpriv and unshare exec in place), never looked up by name: other tests
 # may run the same commands at the same time with the same uids.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # CL_TMP and the like are for the tests that source it
 
 _cl_dir=$(dirname "${BASH_SOURCE[0]}")
 # shellcheck source=tests/lib/tap.sh

@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2034 # the variables set here are for the tests that source it
+# shellcheck shell=bash disable=SC2034,SC2154 # variables for the tests that source it; tap.sh sets the build paths
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Shared helpers of the pam_subid tests (pam-e2e.sh, pam-concurrency.sh, pam-crash.sh), sourced
 # after lib.sh: so everything here runs in lib.sh's private mount namespace, with /etc an overlay.

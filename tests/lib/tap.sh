@@ -30,7 +30,7 @@ set -euo pipefail
 # Start with descriptors 0-2 only, as from a login shell: the TAP driver leaves its log open on fd
 # 3, and the tests that count descriptors (hostile.sh's RLIMIT_NOFILE cases, fd.sh) must see the
 # same process whether run by make check or directly. 255 is bash's own (the script it reads).
-for _fd in /proc/$$/fd/*; do
+for _fd in "/proc/$$/fd/"*; do
 	_fd=${_fd##*/}
 	case $_fd in
 	0 | 1 | 2 | 255) ;;
