@@ -12,21 +12,13 @@
 # setuid-root" although the probe maps through it) that is asserted too. Docker's iptables checks
 # are skipped (--skip-iptables): this VM has no /proc/modules, so ip_tables would be flagged in
 # every state, and networking is outside subid-check. It takes about 10 s.
-SUBID_CHECK=${SUBID_CHECK:-${abs_top_builddir:-$(dirname "$0")/../..}/subid/check/subid-check}
 SETUPTOOL=${SETUPTOOL:-/usr/share/docker.io/contrib/dockerd-rootless-setuptool.sh}
-if [ -z "${NEWIDMAP_INTEG_NS:-}" ] && [ "$(id -u)" = 0 ]; then
-	if [ ! -f "$SUBID_CHECK" ] || [ "$(head -c 4 "$SUBID_CHECK" | od -An -c | tr -d ' ')" != '177ELF' ]; then
-		echo "SKIP: $SUBID_CHECK is not a built subid-check binary (set SUBID_CHECK)"
-		exit 77
-	fi
-	for t in podman lxc-checkconfig python3 mkfifo; do
-		command -v "$t" >/dev/null 2>&1 || { echo "SKIP: $t is not installed (tests/install-deps.sh)"; exit 77; }
-	done
-	[ -f "$SETUPTOOL" ] || { echo "SKIP: $SETUPTOOL is missing (apt-get install docker.io)"; exit 77; }
-fi
-export SUBID_CHECK SETUPTOOL
+export SETUPTOOL
 # shellcheck source=tests/lib/lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
+need_built "$SUBID_CHECK"
+need_tools podman lxc-checkconfig python3 mkfifo
+[ -f "$SETUPTOOL" ] || skip "$SETUPTOOL is missing (apt-get install docker.io)"
 
 PY=$(command -v /usr/bin/python3 python3 | head -n 1)
 SC="$BIN/subid-check"
