@@ -126,4 +126,24 @@ typedef bool (*subfile_owner_fn)(const char *owner, void *userdata);
 int subfile_collect_alias_fd(int fd, const char *name, uint32_t uid, struct idrange *want, size_t n_want,
 			     subfile_owner_fn is_caller, void *userdata, struct idrange **ranges, size_t *n);
 
+/* What explains a refusal, from one streamed pass over the file (the fixed SUBFILE_SCAN_BUF
+ * buffer: memory does not depend on the file's size): the line summary, and the caller's own
+ * entries (by name or uid, subfile_owner_matches()): how many, and the first
+ * SUBFILE_EXPLAIN_MAX with their line numbers, in file order. */
+#define SUBFILE_EXPLAIN_MAX 3
+struct subfile_owned {
+	unsigned long lineno;
+	uint32_t start, count;
+};
+struct subfile_explain {
+	struct subfile_summary sum;
+	unsigned long overlong;   /* lines longer than the buffer: counted, not examined */
+	size_t n_owned;           /* the caller's entries, all of them */
+	struct subfile_owned owned[SUBFILE_EXPLAIN_MAX]; /* the first min(n_owned, MAX) */
+};
+
+/* Fill *ret from fd (its offset to EOF). Returns 0 or -errno (read, ENOMEM); *ret untouched on
+ * error. */
+int subfile_explain_fd(int fd, const char *name, uint32_t uid, struct subfile_explain *ret);
+
 #endif

@@ -517,22 +517,16 @@ static int alias_line(struct alias_pass *ap, const char *text, size_t len)
 	return 0;
 }
 
-int subfile_collect_alias_fd(int fd, const char *name, uint32_t uid, struct idrange *want, size_t n_want,
-			     subfile_owner_fn is_caller, void *userdata, struct idrange **ranges, size_t *n)
+/* Every line of fd, from its offset to EOF, to fn(ctx, text, len) through one fixed buffer of
+ * SUBFILE_SCAN_BUF bytes; a line longer than the buffer (no entry of any login name is that
+ * long) is given once as (NULL, 0). Stops at fn's first error. Memory: the buffer only. */
+static int stream_lines(int fd, int (*fn)(void *ctx, const char *text, size_t len), void *ctx)
 {
-	struct alias_pass ap = { .name = name, .name_len = name ? strlen(name) : 0, .uid = uid, .want = want,
-				 .n_want = n_want, .is_caller = is_caller, .userdata = userdata, .v = ranges,
-				 .n = n, .cap = *n };
-	size_t n0 = *n, have = 0;
+	size_t have = 0;
 	bool skipping = false;
-	char *buf;
+	char *buf = malloc(SUBFILE_SCAN_BUF);
 	int r = 0;
 
-	if (n_want == 0)
-		return 0;
-	if (n_want > 1)
-		qsort(want, n_want, sizeof(*want), cmp_idrange_start);
-	buf = malloc(SUBFILE_SCAN_BUF);
 	if (!buf)
 		return -ENOMEM;
 	for (;;) {
@@ -549,12 +543,12 @@ int subfile_collect_alias_fd(int fd, const char *name, uint32_t uid, struct idra
 		p = buf;
 		if (got == 0) {
 			if (have > 0 && !skipping)
-				r = alias_line(&ap, buf, have); /* the last line, without a newline */
+				r = fn(ctx, buf, have); /* the last line, without a newline */
 			break;
 		}
 		while (r == 0 && (nl = memchr(p, '\n', (size_t)(end - p)))) {
 			if (!skipping)
-				r = alias_line(&ap, p, (size_t)(nl - p));
+				r = fn(ctx, p, (size_t)(nl - p));
 			skipping = false;
 			p = nl + 1;
 		}
@@ -562,7 +556,8 @@ int subfile_collect_alias_fd(int fd, const char *name, uint32_t uid, struct idra
 			break;
 		have = (size_t)(end - p);
 		if (have == SUBFILE_SCAN_BUF) {
-			/* A line longer than the buffer: no entry of any owner is that long. */
+			if (!skipping && (r = fn(ctx, NULL, 0)) < 0)
+				break; /* reported once, however many buffers it spans */
 			skipping = true;
 			have = 0;
 		} else {
@@ -570,7 +565,78 @@ int subfile_collect_alias_fd(int fd, const char *name, uint32_t uid, struct idra
 		}
 	}
 	free(buf);
+	return r;
+}
+
+static int alias_cb(void *ctx, const char *text, size_t len)
+{
+	return text ? alias_line(ctx, text, len) : 0;
+}
+
+int subfile_collect_alias_fd(int fd, const char *name, uint32_t uid, struct idrange *want, size_t n_want,
+			     subfile_owner_fn is_caller, void *userdata, struct idrange **ranges, size_t *n)
+{
+	struct alias_pass ap = { .name = name, .name_len = name ? strlen(name) : 0, .uid = uid, .want = want,
+				 .n_want = n_want, .is_caller = is_caller, .userdata = userdata, .v = ranges,
+				 .n = n, .cap = *n };
+	size_t n0 = *n;
+	int r;
+
+	if (n_want == 0)
+		return 0;
+	if (n_want > 1)
+		qsort(want, n_want, sizeof(*want), cmp_idrange_start);
+	r = stream_lines(fd, alias_cb, &ap);
 	if (r < 0)
 		*n = n0;
 	return r;
+}
+
+struct explainer {
+	struct subfile_explain *ex;
+	const char *name;
+	size_t name_len;
+	uint32_t uid;
+};
+
+static int explain_cb(void *ctx, const char *text, size_t len)
+{
+	struct explainer *e = ctx;
+	struct subfile_explain *ex = e->ex;
+	struct subfile_line line;
+
+	ex->sum.lines++;
+	if (!text) {
+		ex->overlong++;
+		return 0;
+	}
+	subfile_parse_line(text, len, ex->sum.lines, &line);
+	if (line.kind == SUBFILE_BAD) {
+		if (ex->sum.bad++ == 0) {
+			ex->sum.first_bad = line.lineno;
+			ex->sum.first_bad_reason = line.reason;
+		}
+		return 0;
+	}
+	if (line.kind != SUBFILE_ENTRY)
+		return 0;
+	ex->sum.entries++;
+	if (!owner_matches(line.owner, line.owner_len, e->name, e->name_len, e->uid))
+		return 0;
+	if (ex->n_owned < SUBFILE_EXPLAIN_MAX)
+		ex->owned[ex->n_owned] = (struct subfile_owned){ line.lineno, line.start, line.count };
+	ex->n_owned++;
+	return 0;
+}
+
+int subfile_explain_fd(int fd, const char *name, uint32_t uid, struct subfile_explain *ret)
+{
+	struct subfile_explain ex = { 0 };
+	struct explainer e = { &ex, name, name ? strlen(name) : 0, uid };
+	int r = stream_lines(fd, explain_cb, &e);
+
+	if (r < 0)
+		return r;
+	*ret = ex;
+	return 0;
 }

@@ -29,6 +29,7 @@
 #include <linux/openat2.h>
 #include <pwd.h>
 #include <shadow/subid.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,8 +53,6 @@
 #include "subfile.h"
 #include "util.h"
 
-/* A sub-id file larger than this is refused rather than read (1,000,000 lines are ~30 MB). */
-#define SUBID_FILE_MAX (512u << 20) /* for the full parse that explains a refusal */
 
 /* A caller-chosen tiny RLIMIT_STACK would crash us mid-run (glibc and syslog need some stack):
  * raise the soft limit as far as the hard one allows, and refuse a hard limit too small to run. */
@@ -514,21 +513,63 @@ static void alias_grants(enum idmap_kind kind, const char *user, uid_t uid, cons
 	}
 }
 
-/* For a refusal message: a note on malformed lines, from one full parse of the file. */
-static void describe_bad_lines(const struct source *src, const char *user, uid_t uid, char *buf, size_t size)
+/* Append to a NUL-terminated buffer, truncating. */
+static void append(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void append(char *buf, size_t size, const char *fmt, ...)
 {
-	_cleanup_free_ char *text = NULL;
-	_cleanup_free_ struct idrange *r = NULL;
-	struct subfile_summary sum;
-	size_t len, n;
+	size_t n = strnlen(buf, size);
+	va_list ap;
+
+	if (n + 1 >= size)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(buf + n, size - n, fmt, ap);
+	va_end(ap);
+}
+
+/* For a refusal: what the caller does have, so that the fix is obvious: at most
+ * SUBFILE_EXPLAIN_MAX ranges with their lines, then "and N more"; the lines of an alias found
+ * for the request; and a note on malformed lines. One streamed pass over the file in a fixed
+ * buffer (subfile_explain_fd): memory does not depend on the file's size. A failure to read
+ * only drops the explanation. */
+static void describe_refusal(const struct source *src, const char *user, uid_t uid, const struct idrange *ranges,
+			     size_t n_ranges, size_t n_alias, char *buf, size_t size)
+{
+	struct subfile_explain ex;
 
 	buf[0] = '\0';
-	if (src->fd < 0 || lseek(src->fd, 0, SEEK_SET) < 0 || conf_read_fd(src->fd, SUBID_FILE_MAX, &text, &len) < 0 ||
-	    subfile_collect(text, len, user, uid, &r, &n, &sum) < 0)
+	if (src->fd < 0) {
+		/* An NSS source: the ranges it listed (and those its has_range() granted). */
+		if (n_ranges == 0) {
+			append(buf, size, "; %s has no range there", user);
+			return;
+		}
+		append(buf, size, "; %s has", user);
+		for (size_t i = 0; i < n_ranges && i < SUBFILE_EXPLAIN_MAX; i++)
+			append(buf, size, "%s %u-%llu", i ? "," : "", ranges[i].start,
+			       (unsigned long long)ranges[i].start + ranges[i].count - 1);
+		if (n_ranges > SUBFILE_EXPLAIN_MAX)
+			append(buf, size, ", and %zu more", n_ranges - SUBFILE_EXPLAIN_MAX);
 		return;
-	if (sum.bad > 0)
-		snprintf(buf, size, " (%s has %lu malformed line%s, the first at line %lu: %s)", src->path, sum.bad,
-			 sum.bad == 1 ? "" : "s", sum.first_bad, subfile_reason_str(sum.first_bad_reason));
+	}
+	if (lseek(src->fd, 0, SEEK_SET) < 0 || subfile_explain_fd(src->fd, user, (uint32_t)uid, &ex) < 0)
+		return;
+	if (ex.n_owned == 0)
+		append(buf, size, "; %s has no range there (by name, or by uid %u)", user, (unsigned)uid);
+	else
+		append(buf, size, "; %s has %u-%llu (%s line %lu)", user, ex.owned[0].start,
+		       (unsigned long long)ex.owned[0].start + ex.owned[0].count - 1, src->path, ex.owned[0].lineno);
+	for (size_t i = 1; i < ex.n_owned && i < SUBFILE_EXPLAIN_MAX; i++)
+		append(buf, size, ", %u-%llu (line %lu)", ex.owned[i].start,
+		       (unsigned long long)ex.owned[i].start + ex.owned[i].count - 1, ex.owned[i].lineno);
+	if (ex.n_owned > SUBFILE_EXPLAIN_MAX)
+		append(buf, size, ", and %zu more", ex.n_owned - SUBFILE_EXPLAIN_MAX);
+	if (n_alias)
+		append(buf, size, "; and %zu line%s of another name of uid %u", n_alias, n_alias == 1 ? "" : "s",
+		       (unsigned)uid);
+	if (ex.sum.bad > 0)
+		append(buf, size, " (%s has %lu malformed line%s, the first at line %lu: %s)", src->path, ex.sum.bad,
+		       ex.sum.bad == 1 ? "" : "s", ex.sum.first_bad, subfile_reason_str(ex.sum.first_bad_reason));
 }
 
 static void write_setgroups_deny(const struct target *t)
@@ -580,6 +621,7 @@ struct request {
 	struct source src;
 	struct idrange *ranges;
 	size_t n_ranges;
+	size_t n_alias;            /* of which found by alias_grants() in the files */
 	/* validate() */
 	bool any_from_source;      /* some extent was granted by the sub-id source (not the self-map) */
 	char *text;                /* the map, formatted */
@@ -667,7 +709,13 @@ static void read_grants(struct request *rq)
 {
 	priv_enter(PRIV_GRANTS);
 	caller_ranges(rq->kind, rq->user, rq->uid, &rq->ranges, &rq->n_ranges, &rq->src);
-	alias_grants(rq->kind, rq->user, rq->uid, rq->ext, rq->n_ext, &rq->src, &rq->ranges, &rq->n_ranges);
+	{
+		size_t own = rq->n_ranges;
+
+		alias_grants(rq->kind, rq->user, rq->uid, rq->ext, rq->n_ext, &rq->src, &rq->ranges, &rq->n_ranges);
+		if (rq->src.fd >= 0)
+			rq->n_alias = rq->n_ranges - own;
+	}
 }
 
 /* Phase 4: every extent against the grants, then the map text the kernel will get. */
@@ -680,7 +728,7 @@ static void validate(struct request *rq, char **argv)
 	priv_enter(PRIV_VALIDATE);
 	for (size_t i = 0; i < rq->n_ext; i++) {
 		const struct idmap_extent *e = &rq->ext[i];
-		char bad[256];
+		char have[320];
 
 		/* A mapped host root is a path to host root: never for an unprivileged caller. */
 		if (e->outer == 0 && rq->uid != 0)
@@ -694,14 +742,14 @@ static void validate(struct request *rq, char **argv)
 		/* The count-1 self-map needs no entry (newuidmap: the real uid; newgidmap: the real gid). */
 		if (e->count == 1 && e->outer == (rq->kind == IDMAP_UID ? rq->uid : rq->gid))
 			continue;
-		describe_bad_lines(&rq->src, rq->user, rq->uid, bad, sizeof(bad));
+		describe_refusal(&rq->src, rq->user, rq->uid, rq->ranges, rq->n_ranges, rq->n_alias, have, sizeof(have));
 		if (strcmp(rq->src.name, "files") == 0)
 			die("%s range %zu (%u %u %u): host %ss %u-%llu are not all in %s's ranges in %s%s", rq->kname, i + 1,
 			    e->inner, e->outer, e->count, rq->kname, e->outer, (unsigned long long)e->outer + e->count - 1,
-			    rq->user, rq->src.path, bad);
-		die("%s range %zu (%u %u %u): host %ss %u-%llu are not all in %s's ranges from subid source '%s'",
+			    rq->user, rq->src.path, have);
+		die("%s range %zu (%u %u %u): host %ss %u-%llu are not all in %s's ranges from subid source '%s'%s",
 		    rq->kname, i + 1, e->inner, e->outer, e->count, rq->kname, e->outer,
-		    (unsigned long long)e->outer + e->count - 1, rq->user, rq->src.name);
+		    (unsigned long long)e->outer + e->count - 1, rq->user, rq->src.name, have);
 	}
 
 	/* The kernel's limit is its PAGE_SIZE: 4096 on x86, 64 KiB on some arm64 and ppc64 kernels. */

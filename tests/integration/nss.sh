@@ -61,7 +61,7 @@ check_proc "subid: zzz, gid range from the plugin: setgroups allow" "$TARGET" se
 
 start_target "$A_UID" "$A_GID"
 expect_refused "subid: zzz, uid range only in /etc/subuid" \
-	"host uids 100000-165535 are not all in $A_NAME's ranges from subid source 'zzz'" "$TARGET" -- \
+	"host uids 100000-165535 are not all in $A_NAME's ranges from subid source 'zzz'; $A_NAME has 300000-365535" "$TARGET" -- \
 	as_a "$UIDMAP" "$TARGET" 0 100000 65536
 expect_refused "subid: zzz, gid range only in /etc/subgid" \
 	"host gids 100000-165535 are not all in $A_NAME's ranges from subid source 'zzz'" "$TARGET" -- \

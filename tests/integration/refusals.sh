@@ -25,6 +25,26 @@ refused() {
 }
 each_refusal refused
 
+# What the caller has is bounded: three ranges named, the rest counted, one line (issue 12).
+LINES=""
+for i in $(seq 0 49); do
+	LINES="$LINES$A_NAME:$((3000000 + i * 10)):10
+"
+done
+set_subuid "$B_NAME:1:1
+$LINES"
+refused uid "50 ranges: three named, the rest counted" \
+	"; $A_NAME has 3000000-3000009 (/etc/subuid line 2), 3000010-3000019 (line 3), 3000020-3000029 (line 4), and 47 more" \
+	PID 0 100000 10
+if [ "$(printf '%s' "$ERR" | wc -l)" -le 1 ] && [ "${#ERR}" -lt 512 ]; then
+	pass "50 ranges: the refusal is one line under 512 bytes"
+else
+	fail "50 ranges: the refusal is one line under 512 bytes" "${#ERR} bytes: $ERR"
+fi
+refusal_files
+refused uid "three ranges: no 'and N more'" "(line 4)" PID 0 500000 10
+check_err_lacks "three ranges: no 'and N more'" "more"
+
 start_target "$B_UID" "$B_GID"
 B_TARGET=$TARGET
 expect_refused "target owned by another user" "target process $B_TARGET is owned by a different user" "$B_TARGET" -- \

@@ -79,16 +79,21 @@ usage: newuidmap" PID 0 100000 65536 1 100000
 	"$fn" uid "map text over a page" "grows past one page (4096 bytes)" PID "${triples[@]}"
 
 	# The caller's ranges.
-	"$fn" uid "range outside the user's ranges" "host uids 500000-500009 are not all in $A_NAME's ranges in /etc/subuid" \
+	# Each refusal also says what the caller has: at most 3 ranges with their lines, then "and N
+	# more" (refusals.sh checks the bound), or none (issue 12).
+	"$fn" uid "range outside the user's ranges" "host uids 500000-500009 are not all in $A_NAME's ranges in /etc/subuid
+; $A_NAME has 100000-165535 (/etc/subuid line 1), 0-9 (line 3), 2000000000-2000099999 (line 4)" \
 		PID 0 500000 10
-	"$fn" uid "range partly outside" "host uids 165000-165999 are not all in $A_NAME's ranges" PID 0 165000 1000
+	"$fn" uid "range partly outside" "host uids 165000-165999 are not all in $A_NAME's ranges in /etc/subuid
+; $A_NAME has 100000-165535 (/etc/subuid line 1)," PID 0 165000 1000
 	"$fn" uid "second range outside" "uid range 2 (1000 300000 1)" PID 0 100000 1000 1000 300000 1
 	"$fn" uid "range of another user" "host uids 200000-200999 are not all in $A_NAME's ranges" PID 0 200000 1000
 	"$fn" uid "outer id 0 listed in /etc/subuid" "maps host uid 0: refused for a non-root caller" PID 0 0 1
 	"$fn" uid "outer 0 inside a listed range" "maps host uid 0" PID 0 0 10
 	"$fn" uid "self-map of count 2" "not all in $A_NAME's ranges" PID 0 "$A_UID" 2
 	"$fn" uid "someone else's uid as a self-map" "host uids $B_UID-$B_UID are not all" PID 0 "$B_UID" 1
-	"$fn" gid "newgidmap: gid range outside" "host gids 500000-500009 are not all in $A_NAME's ranges in /etc/subgid" \
+	"$fn" gid "newgidmap: gid range outside" "host gids 500000-500009 are not all in $A_NAME's ranges in /etc/subgid
+; $A_NAME has 100000-165535 (/etc/subgid line 1)" \
 		PID 0 500000 10
 	"$fn" gid "newgidmap: another group's gid is no self-map" "not all in $A_NAME's ranges" PID 0 "$AUX_GID" 1
 	"$fn" gid "newgidmap: the uid is no gid self-map" "not all in $A_NAME's ranges" PID 0 "$A_UID" 1
@@ -97,7 +102,15 @@ usage: newuidmap" PID 0 100000 65536 1 100000
 $A_NAME:300000:65536x
 "
 	"$fn" uid "refusal names the malformed line" \
-		"(/etc/subuid has 1 malformed line, the first at line 2: count is not a plain decimal number)" PID 0 300000 10
+		"; $A_NAME has 100000-165535 (/etc/subuid line 1) (/etc/subuid has 1 malformed line, the first at line 2: count is not a plain decimal number)" PID 0 300000 10
+	# No range at all; a range by uid.
+	set_subuid "$B_NAME:100000:65536
+"
+	"$fn" uid "no range of the user" "host uids 100000-100009 are not all in $A_NAME's ranges in /etc/subuid
+; $A_NAME has no range there (by name, or by uid $A_UID)" PID 0 100000 10
+	set_subuid "$A_UID:700000:10
+"
+	"$fn" uid "a range by uid is named" "; $A_NAME has 700000-700009 (/etc/subuid line 1)" PID 0 100000 10
 	set_subuid "$REFUSAL_SUBUID"
 
 	# The target, named on the command line.

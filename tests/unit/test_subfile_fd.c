@@ -181,6 +181,77 @@ START_TEST(test_fast_equals_full)
 }
 END_TEST
 
+/* subfile_explain_fd(), the refusal's explanation: the same summary and the same first entries
+ * as the whole-buffer parser, streamed (a line longer than the buffer is counted apart). */
+static void compare_explain(const struct text *t, const char *name, uint32_t uid)
+{
+	struct subfile_explain ex;
+	struct subfile_summary sum;
+	struct idrange *full = NULL;
+	size_t n_full = 0;
+	int fd = memfd_create("subuid", MFD_CLOEXEC);
+
+	ck_assert_int_ge(fd, 0);
+	if (t->len)
+		ck_assert_int_eq(write(fd, t->p, t->len), (ssize_t)t->len);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+	ck_assert_int_eq(subfile_collect(t->p ? t->p : "", t->len, name, uid, &full, &n_full, &sum), 0);
+	ck_assert_int_eq(subfile_explain_fd(fd, name, uid, &ex), 0);
+	ck_assert_uint_eq(ex.sum.lines, sum.lines);
+	ck_assert_uint_eq(ex.sum.entries, sum.entries);
+	ck_assert_uint_eq(ex.sum.bad + ex.overlong, sum.bad);
+	if (ex.overlong == 0) {
+		ck_assert_uint_eq(ex.sum.first_bad, sum.first_bad);
+		ck_assert_int_eq(ex.sum.first_bad_reason, sum.first_bad_reason);
+	}
+	ck_assert_uint_eq(ex.n_owned, n_full);
+	for (size_t i = 0; i < n_full && i < SUBFILE_EXPLAIN_MAX; i++) {
+		ck_assert_uint_eq(ex.owned[i].start, full[i].start);
+		ck_assert_uint_eq(ex.owned[i].count, full[i].count);
+		ck_assert_uint_ge(ex.owned[i].lineno, 1);
+		ck_assert_uint_le(ex.owned[i].lineno, sum.lines);
+	}
+	free(full);
+	close(fd);
+}
+
+START_TEST(test_explain_equals_full)
+{
+	struct text t = { 0 };
+
+	(void)build(_i, &t);
+	compare_explain(&t, "alice", 1000);
+	compare_explain(&t, "bob", 1001);
+	compare_explain(&t, NULL, 1000);
+	free(t.p);
+}
+END_TEST
+
+START_TEST(test_explain_lines)
+{
+	struct text t = { 0 };
+	struct subfile_explain ex;
+	int fd = memfd_create("subuid", MFD_CLOEXEC);
+
+	addf(&t, "bob:1:2\nalice:100000:10\n#c\nalice:x:1\n\n1000:200000:5\nalice:300000:1\nalice:400000:1\n"
+		 "alice:500000:1\nalice:600000:1");
+	ck_assert_int_eq(write(fd, t.p, t.len), (ssize_t)t.len);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+	ck_assert_int_eq(subfile_explain_fd(fd, "alice", 1000, &ex), 0);
+	ck_assert_uint_eq(ex.sum.lines, 10);
+	ck_assert_uint_eq(ex.sum.bad, 1);
+	ck_assert_uint_eq(ex.sum.first_bad, 4);
+	ck_assert_uint_eq(ex.n_owned, 6);
+	ck_assert_uint_eq(ex.owned[0].lineno, 2);
+	ck_assert_uint_eq(ex.owned[0].start, 100000);
+	ck_assert_uint_eq(ex.owned[1].lineno, 6);
+	ck_assert_uint_eq(ex.owned[1].count, 5);
+	ck_assert_uint_eq(ex.owned[SUBFILE_EXPLAIN_MAX - 1].lineno, 7); /* the third: SUBFILE_EXPLAIN_MAX is 3 */
+	close(fd);
+	free(t.p);
+}
+END_TEST
+
 START_TEST(test_read_error)
 {
 	struct idrange *r = (struct idrange *)0x1;
@@ -326,6 +397,8 @@ static Suite *suite(void)
 	tcase_add_loop_test(tc, test_fast_equals_full, 0, C__MAX);
 	tcase_add_test(tc, test_read_error);
 	tcase_add_test(tc, test_alias_pass);
+	tcase_add_loop_test(tc, test_explain_equals_full, 0, C__MAX);
+	tcase_add_test(tc, test_explain_lines);
 	tcase_add_test(tc, test_alias_nothing_wanted);
 	tcase_add_test(tc, test_alias_read_error);
 	suite_add_tcase(s, tc);
