@@ -526,13 +526,10 @@ EOF
 		fail "live: build the mock plugin" "$(cat "$T/cc.err")"
 		return 0
 	fi
-	mkdir -p "$T/ov"
-	mount -t tmpfs -o mode=755 ck-subids "$T/ov"
-	mkdir -p "$T/ov/upper" "$T/ov/work"
-	mount -t overlay ck-subids-etc -o "lowerdir=/etc,upperdir=$T/ov/upper,workdir=$T/ov/work" /etc
+	overlay_etc
 	rm -f /etc/subuid /etc/subgid
 	sed -i '/^subid:/d' /etc/nsswitch.conf
-	useradd -M -l -s /usr/sbin/nologin cknssu
+	add_user cknssu
 	printf 'cknssu:300000:65536\n' >/etc/subuid
 	printf 'cknssu:300000:65536\n' >/etc/subgid
 	chmod 644 /etc/subuid /etc/subgid
