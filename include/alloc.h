@@ -183,8 +183,11 @@ int alloc_set_transaction(const char *root, unsigned lock_timeout_s, bool create
 
 /* Take the link()-based lock of path (creates path.PID, links it to path.lock, requires
  * st_nlink == 2; a lock whose pid is dead, or unsignalable, is stale and taken over once).
- * Returns 0, -EBUSY with err->detail naming the holder, or -errno. */
-int alloc_lock_file(const char *path, struct alloc_error *err);
+ * With ALLOC_LOCK_PWD_HELD (the caller holds /etc/.pwd.lock, which every commonio locker on the
+ * real /etc takes first and the kernel releases at its death), any existing lock is stale,
+ * whatever its pid names now. Returns 0, -EBUSY with err->detail naming the holder, or -errno. */
+#define ALLOC_LOCK_PWD_HELD 1u
+int alloc_lock_file(const char *path, unsigned flags, struct alloc_error *err);
 /* Release it: unlink path.lock. */
 int alloc_unlock_file(const char *path);
 

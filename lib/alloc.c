@@ -15,6 +15,7 @@
  *  - a file is replaced only by rename() of a complete, fsynced temporary file in the same
  *    directory with the old owner and mode: killed at any point, the old or the new content;
  *  - no printing, no exit, no global state, no signal handler, no alarm(). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -356,7 +357,7 @@ static int write_pid_file(const char *pidfile, pid_t self)
 	return r;
 }
 
-int alloc_lock_file(const char *path, struct alloc_error *err)
+int alloc_lock_file(const char *path, unsigned flags, struct alloc_error *err)
 {
 	_cleanup_free_ char *pidfile = NULL, *lock = NULL;
 	pid_t self = getpid(), holder = 0;
@@ -376,7 +377,19 @@ int alloc_lock_file(const char *path, struct alloc_error *err)
 		return fail(err, ALLOC_E_LOCK, path, r, "cannot create %s", pidfile);
 	}
 	r = link_lock(pidfile, lock);
-	if (r == -EEXIST) {
+	if (r == -EEXIST && (flags & ALLOC_LOCK_PWD_HELD)) {
+		/* Every holder of a commonio lock on the real /etc holds lckpwdf()'s lock first
+		 * (shadow's commonio_lock(), libsubid, us), and the kernel drops that lock when its
+		 * holder dies. We hold it, so this lock file's owner is gone, whatever process its
+		 * pid names now: a pid recycled onto a live process (any user can fork until it
+		 * comes round) would otherwise keep the lock "held" for ever (issue 9). */
+		if (unlink(lock) < 0 && errno != ENOENT) {
+			r = -errno;
+			(void)unlink(pidfile);
+			return fail(err, ALLOC_E_LOCK, path, r, "cannot remove the stale %s", lock);
+		}
+		r = link_lock(pidfile, lock);
+	} else if (r == -EEXIST) {
 		/* Held, or left behind: judge it by its pid, as shadow's do_lock_file() does. */
 		r = read_lock_pid(lock, &holder);
 		if (r == -ENOENT) {
@@ -634,13 +647,19 @@ static int replace_subid_file(struct subid_file *f, const char *content, size_t 
 		gid = f->st.st_gid;
 		mode = f->st.st_mode & 0777; /* no setuid/sticky bits; group/other write excluded earlier */
 	}
-	if (asprintf(&tmp, "%s.XXXXXX", f->path) < 0) {
+	/* One fixed name per file, as shadow's commonio uses (/etc/subuid+): we hold the file's lock,
+	 * so nobody else writes it now, and whatever a killed run left there is overwritten rather
+	 * than piling up. Removed first, then created exclusively: never a link or another file. */
+	if (asprintf(&tmp, "%s+", f->path) < 0) {
 		tmp = NULL;
 		return fail(err, ALLOC_E_IO, f->name, -ENOMEM, NULL);
 	}
-	fd = mkostemp(tmp, O_CLOEXEC); /* 0600 until fchmod: nobody reads a half-written file */
+	if (unlink(tmp) < 0 && errno != ENOENT)
+		return fail(err, ALLOC_E_IO, f->name, -errno, "cannot remove the old %s", tmp);
+	/* 0600 until fchmod: nobody reads a half-written file */
+	fd = open(tmp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
 	if (fd < 0)
-		return fail(err, ALLOC_E_IO, f->name, -errno, "cannot create a temporary file beside it");
+		return fail(err, ALLOC_E_IO, f->name, -errno, "cannot create the temporary file %s", tmp);
 	if (fchown(fd, uid, gid) < 0 || fchmod(fd, mode) < 0) {
 		r = -errno;
 		goto fail_unlink;
@@ -692,6 +711,53 @@ static int sync_dir(const char *dir, const char *name, struct alloc_error *err)
 	if (r < 0)
 		return fail(err, ALLOC_E_IO, name, r, "written, but the directory fsync failed");
 	return 0;
+}
+
+/* What a run killed at any point leaves beside path, removed by the next one under the locks:
+ * the temporary path+ (overwritten anyway when we write), and, on the real /etc (with_pids), the
+ * pid files path.PID of the link() lock, recognised by their content ("PID\0", or the start of it
+ * that a kill let through, down to an empty file): shadow's
+ * lockers create theirs only after taking /etc/.pwd.lock, which we hold, so none is in use. */
+static void remove_leftovers(const char *dir, const char *path, bool with_pids)
+{
+	_cleanup_free_ char *plus = NULL;
+	const char *base = strrchr(path, '/') + 1; /* path is ROOT/etc/NAME */
+	size_t blen = strlen(base);
+	DIR *d;
+	struct dirent *de;
+
+	if (asprintf(&plus, "%s+", path) >= 0)
+		(void)unlink(plus);
+	else
+		plus = NULL;
+	if (!with_pids)
+		return;
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		const char *suffix = de->d_name + blen + 1;
+		size_t slen;
+		char buf[32];
+		ssize_t n;
+		int fd;
+
+		if (strncmp(de->d_name, base, blen) != 0 || de->d_name[blen] != '.')
+			continue;
+		slen = strspn(suffix, "0123456789");
+		if (slen == 0 || slen > 10 || suffix[slen] != '\0')
+			continue;
+		fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+		if (fd < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf));
+		(void)close(fd);
+		/* "PID\0", or the part of it a kill let through (an empty file: killed after open) */
+		if (n >= 0 && (size_t)n <= slen + 1 && memcmp(buf, suffix, (size_t)n < slen ? (size_t)n : slen) == 0 &&
+		    ((size_t)n <= slen || buf[slen] == '\0'))
+			(void)unlinkat(dirfd(d), de->d_name, 0);
+	}
+	(void)closedir(d);
 }
 
 /* Steps 2-4 of alloc_transaction(), with every lock held. */
@@ -778,16 +844,19 @@ int alloc_transaction(const struct alloc_request *req, struct alloc_result *ret,
 	if (pwdfd < 0)
 		return pwdfd;
 	for (int i = 0; i < 2 && r == 0; i++) {
-		r = alloc_lock_file(files[i].path, err);
+		r = alloc_lock_file(files[i].path, prefix ? 0 : ALLOC_LOCK_PWD_HELD, err);
 		if (r < 0)
 			err->file = files[i].name;
 		else
 			files[i].locked = true;
 	}
 
-	/* 2-4. Read, decide, write. */
-	if (r == 0)
+	/* 2-4. Read, decide, write; first clear what a killed run left. */
+	if (r == 0) {
+		for (int i = 0; i < 2; i++)
+			remove_leftovers(dir, files[i].path, !prefix);
 		r = transaction_locked(files, dir, req, prefix, ret, err);
+	}
 
 	/* 5. Release in reverse order, whatever happened; a failed release is reported (its lock
 	 * then holds our pid, stale as soon as we exit) unless an earlier error is. */
@@ -1104,12 +1173,14 @@ int alloc_set_transaction(const char *root, unsigned lock_timeout_s, bool create
 		if (pwdfd < 0)
 			return pwdfd;
 		for (int i = 0; i < 2 && r == 0; i++) {
-			r = alloc_lock_file(files[i].path, err);
+			r = alloc_lock_file(files[i].path, prefix ? 0 : ALLOC_LOCK_PWD_HELD, err);
 			if (r < 0)
 				err->file = files[i].name;
 			else
 				files[i].locked = true;
 		}
+		for (int i = 0; i < 2 && r == 0; i++)
+			remove_leftovers(dir, files[i].path, !prefix);
 	}
 	/* Read and plan both files before writing either. */
 	for (int i = 0; i < 2 && r == 0; i++) {

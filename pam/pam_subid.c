@@ -7,30 +7,28 @@
  *    long-running, possibly threaded processes (sshd, display managers).
  *  - The fast path (the user already has a range in both files, by name or uid) only reads the
  *    two trusted files and takes no lock.
- *  - Every lock and every write happens in the helper subid-alloc, a short-lived child exec'd
- *    with an empty environment, fds 0-2 on /dev/null and two pipes, no other descriptor, default
- *    signal dispositions and an empty mask. If it crashes or is killed at the timeout, the commonio
- *    lock it held names a dead pid and is stale: shadow's tools and the next helper take it over.
- *    No alarm() and no fcntl lock ever touch the calling process.
+ *  - Every lock and every write happens in the helper subid-alloc, a short-lived child started by
+ *    lib/spawn.c with an empty environment, fds 0-2 on /dev/null and two pipes, no other
+ *    descriptor, default signal dispositions and an empty mask; as root in every id, with no
+ *    supplementary group, in a session of its own, with our rlimits and umask: out of reach of
+ *    the user whose session this is (su: euid 0, the user's real uid). It keeps its own deadline
+ *    (subid-alloc --timeout), so it never holds the locks longer even if this process is stopped.
+ *    If it crashes or is killed at the timeout, the commonio lock it held is stale: the next
+ *    helper takes it over. No alarm() and no fcntl lock ever touch the calling process.
  *  - The helper is exec'd through a descriptor (execveat) opened after checking that it and its
  *    directory are root-owned and not writable by group or others: what was checked is what runs.
  *  - Everything is logged with pam_syslog; nothing is shown to the user. */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <security/pam_ext.h>
@@ -40,8 +38,10 @@
 #include "alloc.h"
 #include "conf.h"
 #include "escape.h"
+#include "fdguard.h"
 #include "number.h"
 #include "paths.h"
+#include "spawn.h"
 #include "subfile.h"
 #include "util.h"
 
@@ -331,100 +331,31 @@ static int open_helper(pam_handle_t *pamh, const char *path)
 	return TAKE_FD(fd);
 }
 
-/* Write a decimal number (async-signal-safe, for the child's last words). */
-static void put_num(char *buf, size_t *o, unsigned long v)
-{
-	char tmp[24];
-	size_t n = 0;
-
-	do
-		tmp[n++] = (char)('0' + v % 10);
-	while ((v /= 10) && n < sizeof(tmp));
-	while (n)
-		buf[(*o)++] = tmp[--n];
-}
-
-/* In the child between fork() and exec: async-signal-safe calls only (the caller may be threaded). */
-__attribute__((noreturn)) static void child_exec(int nullfd, int outfd, int errfd, int exefd, int maxfd,
-						 char *const argv[])
-{
-	static const char msg[] = "pam_subid: cannot execute the helper: errno ";
-	char *const envp[] = { NULL };
-	int fds[4] = { nullfd, outfd, errfd, exefd };
-	struct sigaction sa;
-	sigset_t none;
-	char buf[sizeof(msg) + 24];
-	size_t o;
-
-	/* Lift every descriptor we keep above 3 first, so the dup2()s cannot clobber one another
-	 * (a daemon may run with 0-2 closed, so the pipes may have got those numbers). */
-	for (int i = 0; i < 4; i++) {
-		if (fds[i] < 4) {
-			fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 4);
-			if (fds[i] < 0)
-				_exit(127);
-		}
-	}
-	if (dup2(fds[0], 0) < 0 || dup2(fds[1], 1) < 0 || dup2(fds[2], 2) < 0 || dup2(fds[3], 3) < 0 ||
-	    fcntl(3, F_SETFD, FD_CLOEXEC) < 0)
-		_exit(127);
-	if (syscall(SYS_close_range, 4U, ~0U, 0U) < 0)
-		for (int fd = 4; fd < maxfd; fd++)
-			(void)close(fd);
-
-	/* Default dispositions, then an empty mask (all signals are blocked since before fork). */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	for (int s = 1; s < NSIG; s++)
-		(void)sigaction(s, &sa, NULL); /* EINVAL for SIGKILL, SIGSTOP and libc's own: fine */
-	sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-
-	(void)syscall(SYS_execveat, 3, "", argv, envp, AT_EMPTY_PATH);
-	o = sizeof(msg) - 1;
-	memcpy(buf, msg, o);
-	put_num(buf, &o, (unsigned long)errno);
-	buf[o++] = '\n';
-	(void)!write(2, buf, o);
-	_exit(127);
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 struct run {
 	char out[HELPER_OUT_MAX], err[HELPER_OUT_MAX];
-	size_t out_len, err_len;
-	int status;     /* waitpid() status, when reaped */
-	bool reaped;    /* false: its status was taken by someone else (the caller's SIGCHLD handler) */
-	bool timed_out; /* killed at the deadline */
+	struct spawn_result r;
 };
 
-/* Run the helper: fork, exec through exefd, read both pipes until EOF or the deadline, reap.
- * Returns 0 or -1 (logged: the helper could not be started). */
+/* Run the helper through lib/spawn.c: as root in every id, with no supplementary group, in a
+ * session of its own and with our resource limits and umask, so that the user whose login this
+ * is cannot signal it, stop it from the terminal or starve it with rlimits while it holds
+ * /etc's locks (su runs the session with euid 0 and the user's real uid: issue 9). Returns 0 or
+ * -1 (logged: the helper could not be started). */
 static int run_helper(pam_handle_t *pamh, int exefd, char *const argv[], unsigned timeout, struct run *res)
 {
-	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, nullfd = -1, ret = -1, maxfd = 65536;
 	struct sigaction chld_old, chld_dfl;
-	sigset_t all, old_mask;
 	bool restore_chld = false;
-	long long deadline;
-	struct rlimit rl;
-	pid_t pid;
-
-	memset(res, 0, sizeof(*res));
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < INT_MAX)
-		maxfd = (int)rl.rlim_cur;
-	nullfd = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
-	if (nullfd < 0 || pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
-		pam_syslog(pamh, LOG_CRIT, "cannot set up the helper's descriptors: %m");
-		goto out;
-	}
+	struct spawn_opts so = {
+		.exe_fd = exefd,
+		.argv = argv,
+		.flags = SPAWN_ROOT | SPAWN_NEW_SESSION | SPAWN_SANE_LIMITS,
+		.deadline_ms = clock_now_ms() + (long long)timeout * 1000,
+		.out = res->out,
+		.out_size = sizeof(res->out),
+		.err = res->err,
+		.err_size = sizeof(res->err),
+	};
+	int r;
 
 	/* With SIGCHLD ignored the kernel reaps the child itself and waitpid() cannot see its status:
 	 * the default disposition, just for the life of the helper. */
@@ -434,104 +365,14 @@ static int run_helper(pam_handle_t *pamh, int exefd, char *const argv[], unsigne
 		chld_dfl.sa_handler = SIG_DFL;
 		restore_chld = sigaction(SIGCHLD, &chld_dfl, NULL) == 0;
 	}
-
-	/* Signals blocked across fork(): no handler of the caller runs in the child before it resets
-	 * the dispositions. */
-	sigfillset(&all);
-	(void)pthread_sigmask(SIG_SETMASK, &all, &old_mask);
-	pid = fork();
-	if (pid == 0)
-		child_exec(nullfd, outp[1], errp[1], exefd, maxfd, argv);
-	(void)pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
-	if (pid < 0) {
-		pam_syslog(pamh, LOG_CRIT, "cannot fork the helper: %m");
-		goto out;
-	}
-	(void)close(outp[1]);
-	(void)close(errp[1]);
-	outp[1] = errp[1] = -1;
-
-	deadline = now_ms() + (long long)timeout * 1000;
-	{
-		struct pollfd p[2] = { { .fd = outp[0], .events = POLLIN }, { .fd = errp[0], .events = POLLIN } };
-		char *buf[2] = { res->out, res->err };
-		size_t *len[2] = { &res->out_len, &res->err_len };
-
-		while (p[0].fd >= 0 || p[1].fd >= 0) {
-			long long left = deadline - now_ms();
-			int n;
-
-			if (left <= 0) {
-				res->timed_out = true;
-				break;
-			}
-			n = poll(p, 2, left > INT_MAX ? INT_MAX : (int)left);
-			if (n < 0 && errno != EINTR) {
-				pam_syslog(pamh, LOG_ERR, "poll on the helper's output: %m");
-				res->timed_out = true; /* cannot watch it: treat as hung */
-				break;
-			}
-			for (int i = 0; n > 0 && i < 2; i++) {
-				char chunk[512];
-				ssize_t r;
-
-				if (p[i].fd < 0 || !p[i].revents)
-					continue;
-				r = read(p[i].fd, chunk, sizeof(chunk));
-				if (r < 0 && errno == EINTR)
-					continue;
-				if (r <= 0) {
-					p[i].fd = -1; /* EOF (or error): the helper closed its end */
-					continue;
-				}
-				/* Keep the first HELPER_OUT_MAX - 1 bytes; read and drop the rest so the
-				 * helper never blocks on a full pipe. */
-				if (*len[i] + 1 < HELPER_OUT_MAX) {
-					size_t take = (size_t)r;
-
-					if (take > HELPER_OUT_MAX - 1 - *len[i])
-						take = HELPER_OUT_MAX - 1 - *len[i];
-					memcpy(buf[i] + *len[i], chunk, take);
-					*len[i] += take;
-				}
-			}
-		}
-	}
-
-	/* Reap it: the output is closed, so it is exiting; give it until the deadline. */
-	for (;;) {
-		pid_t w;
-
-		if (res->timed_out)
-			(void)kill(pid, SIGKILL);
-		w = waitpid(pid, &res->status, res->timed_out ? 0 : WNOHANG);
-		if (w == pid) {
-			res->reaped = true;
-			break;
-		}
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			break; /* ECHILD: someone else reaped it */
-		if (now_ms() >= deadline) {
-			res->timed_out = true;
-			continue;
-		}
-		(void)nanosleep(&(struct timespec){ .tv_nsec = 5L * 1000 * 1000 }, NULL);
-	}
-	ret = 0;
-out:
+	r = spawn_run(&so, &res->r);
 	if (restore_chld)
 		(void)sigaction(SIGCHLD, &chld_old, NULL);
-	for (int i = 0; i < 2; i++) {
-		if (outp[i] >= 0)
-			(void)close(outp[i]);
-		if (errp[i] >= 0)
-			(void)close(errp[i]);
+	if (r < 0) {
+		pam_syslog(pamh, LOG_CRIT, "cannot start the helper: %s", strerror(-r));
+		return -1;
 	}
-	if (nullfd >= 0)
-		(void)close(nullfd);
-	return ret;
+	return 0;
 }
 
 /* The helper's success line: "user=NAME uid=N subuid=S:C subgid=S:C new=WHAT". Splits it in
@@ -664,9 +505,12 @@ static int allocate(pam_handle_t *pamh, const struct opts *o, const char *user, 
 		pam_syslog(pamh, LOG_DEBUG, "running %s for user=%s uid=%u", o->helper, user_clean, uid);
 	if (run_helper(pamh, exefd, (char *const *)argv, o->timeout, &res) < 0)
 		return PAM_SESSION_ERR;
-	res.out[res.out_len] = '\0';
-
-	if (res.timed_out) {
+	if (res.r.exec_errno) {
+		pam_syslog(pamh, LOG_ERR, "cannot allocate sub-ids for user=%s uid=%u: cannot run the helper %s: %s",
+			   user_clean, uid, o->helper, strerror(res.r.exec_errno));
+		return PAM_SESSION_ERR;
+	}
+	if (res.r.timed_out) {
 		pam_syslog(pamh, LOG_ERR,
 			   "cannot allocate sub-ids for user=%s uid=%u: the helper %s did not finish in %u s and was "
 			   "killed (a lock it held is stale now and will be taken over)",
@@ -675,9 +519,9 @@ static int allocate(pam_handle_t *pamh, const struct opts *o, const char *user, 
 	}
 	/* Exit 0 and the one line; or, if the caller's own SIGCHLD handler took the status, the line
 	 * alone (the helper prints it only on success). */
-	if ((res.reaped && WIFEXITED(res.status) && WEXITSTATUS(res.status) == 0) || !res.reaped) {
+	if ((res.r.reaped && WIFEXITED(res.r.status) && WEXITSTATUS(res.r.status) == 0) || !res.r.reaped) {
 		if (!parse_result(res.out, &rl) || rl.uid != uid) {
-			if (!res.reaped)
+			if (!res.r.reaped)
 				pam_syslog(pamh, LOG_ERR, "cannot allocate sub-ids for user=%s uid=%u: the helper's exit "
 					   "status was lost (reaped elsewhere) and it printed no result", user_clean, uid);
 			else
@@ -697,13 +541,13 @@ static int allocate(pam_handle_t *pamh, const struct opts *o, const char *user, 
 		}
 		return PAM_SUCCESS;
 	}
-	first_line(res.err, res.err_len, why, sizeof(why));
-	if (WIFEXITED(res.status))
+	first_line(res.err, res.r.err_len, why, sizeof(why));
+	if (WIFEXITED(res.r.status))
 		pam_syslog(pamh, LOG_ERR, "cannot allocate sub-ids for user=%s uid=%u: %s (%s exit status %d)",
-			   user_clean, uid, *why ? why : "no reason given", o->helper, WEXITSTATUS(res.status));
+			   user_clean, uid, *why ? why : "no reason given", o->helper, WEXITSTATUS(res.r.status));
 	else
 		pam_syslog(pamh, LOG_ERR, "cannot allocate sub-ids for user=%s uid=%u: the helper %s was killed by signal %d%s%s",
-			   user_clean, uid, o->helper, WTERMSIG(res.status), *why ? ": " : "", why);
+			   user_clean, uid, o->helper, WTERMSIG(res.r.status), *why ? ": " : "", why);
 	return PAM_SESSION_ERR;
 }
 

@@ -11,6 +11,11 @@
  *  - Configuration is read only from trusted files: regular, not group/world-writable, owned by
  *    root (or, under a --root test prefix only, by the effective user).
  *  - Only root changes the real files; --root is the one way around that, for tests.
+ *  - Run with euid 0 (pam_subid, sudo, a setuid install), it first becomes root in every id with
+ *    no supplementary group, leaves the caller's session, ignores the terminal's stop signals and
+ *    sets its own rlimits and umask: the invoking user can neither signal, stop nor starve it
+ *    while it holds /etc's locks (issue 9). Its whole run is bounded by --timeout + RUN_SLACK_S
+ *    seconds (SIGALRM at its default action), whether or not its parent waits for it.
  *  - Success prints exactly one line on stdout and exits 0; a failure exactly one line on stderr
  *    (and one LOG_ERR syslog line) and exits 1; a usage error exits 2. */
 #include <errno.h>
@@ -22,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -33,6 +39,7 @@
 #include "fdguard.h"
 #include "number.h"
 #include "paths.h"
+#include "spawn.h"
 #include "util.h"
 
 #define EXIT_USAGE 2
@@ -40,6 +47,8 @@
 /* shadow waits 15 s for /etc/.pwd.lock (lckpwdf's alarm(15)). */
 #define DEF_LOCK_TIMEOUT 15u
 #define MAX_LOCK_TIMEOUT 3600u
+/* The run's deadline is the lock wait plus this: reading, deciding and writing two small files. */
+#define RUN_SLACK_S 10u
 
 /* The user as given or found, raw: every output escapes it (str_escape) where it is written. */
 struct ctx {
@@ -197,6 +206,45 @@ static void describe(const struct alloc_error *e, int r, char *buf, size_t size)
 		       sys ? strerror(-r) : "");
 }
 
+/* Out of the invoking user's reach, when we have the privilege: see the invariants. Before any
+ * file is opened. The errors are reported once ctx exists (returns -errno or 0). */
+static int leave_caller(void)
+{
+	/* SIGXFSZ too: where a hard RLIMIT_FSIZE could not be lifted (no CAP_SYS_RESOURCE), a
+	 * write past it then fails with EFBIG, and the transaction cleans up instead of dying with
+	 * a half-written temporary file and its locks. */
+	static const int stops[] = { SIGTSTP, SIGTTIN, SIGTTOU, SIGHUP, SIGXFSZ };
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	int r;
+
+	if (geteuid() != 0)
+		return 0; /* a --root test run as a user: nothing to protect, nothing we could do */
+	r = spawn_become_root();
+	if (r < 0)
+		return r;
+	/* EPERM when we already lead a process group (a shell's job, or pam_subid's setsid()): the
+	 * ignored stop signals below then keep the terminal's ^Z away. */
+	(void)setsid();
+	for (size_t i = 0; i < ELEMENTSOF(stops); i++)
+		(void)sigaction(stops[i], &ign, NULL);
+	return spawn_sane_limits();
+}
+
+/* The deadline: SIGALRM at its default action (terminate), whatever disposition or mask the
+ * caller left us. The kernel then drops /etc/.pwd.lock; our commonio lock files name a dead
+ * process and the next run takes them over. */
+static void arm_deadline(unsigned seconds)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t set;
+
+	(void)sigaction(SIGALRM, &dfl, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGALRM);
+	(void)sigprocmask(SIG_UNBLOCK, &set, NULL);
+	(void)alarm(seconds);
+}
+
 int main(int argc, char **argv)
 {
 	enum { OPT_MODE = 1, OPT_COUNT, OPT_MIN, OPT_MAX, OPT_MIN_UID, OPT_BY_UID, OPT_CREATE, OPT_TIMEOUT,
@@ -233,11 +281,14 @@ int main(int argc, char **argv)
 	struct idrange ur, gr;
 	const char *new;
 	struct passwd *pw;
-	int opt, r;
+	int opt, r, left;
 
 	if (fd_ensure_std() < 0)
 		abort(); /* cannot even report: stderr is what is missing */
+	left = leave_caller();
 	openlog("subid-alloc", LOG_PID, LOG_AUTHPRIV);
+	if (left < 0)
+		fail(&c, "cannot leave the caller's credentials, session and limits: %s", strerror(-left));
 
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
@@ -299,6 +350,7 @@ int main(int argc, char **argv)
 		return dirmode_main(&(struct dirmode_opts){ .root = root, .user = argv[optind], .dry_run = dry_run,
 							    .create = req.create, .lock_timeout_s = timeout });
 	(void)snprintf(c.user, sizeof(c.user), "%s", argv[optind]);
+	arm_deadline(timeout + RUN_SLACK_S);
 
 	/* Only root may take /etc's locks and rewrite /etc; a prefix is the tests' own tree. */
 	if (!*root && geteuid() != 0)

@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "spawn.h"
 #include "conf.h"
 #include "fdguard.h"
 #include "idmap.h"
@@ -49,6 +50,7 @@
 #define PROBE_TIMEOUT_MS 5000
 #define SUBID_FILE_MAX (64u << 20)
 #define HELPER_OUTPUT_MAX 2000
+#define PROBE_OUT_MAX (1u << 20) /* what is kept of Q's results */
 #define CHOWN_INNER_ID 1000 /* an id inside the range, as an image's first user would have */
 
 enum step { S_USERNS, S_UIDMAP, S_GIDMAP, S_SETGROUPS, S_CHOWN, S__N };
@@ -152,52 +154,6 @@ static int read_exact(int fd, void *buf, size_t len, long long deadline)
 		len -= (size_t)n;
 	}
 	return 0;
-}
-
-/* Read until EOF or the deadline into a growing buffer (at most max bytes kept; the rest is read
- * and dropped so the writer never blocks). Returns 0 at EOF, -ETIMEDOUT, or -errno. */
-static int read_to_eof(int fd, char **buf, size_t *len, size_t max, long long deadline)
-{
-	size_t size = 0;
-
-	*buf = NULL;
-	*len = 0;
-	for (;;) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		char chunk[4096];
-		int r = poll(&pfd, 1, remaining_ms(deadline));
-		ssize_t n;
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			return -ETIMEDOUT;
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return 0;
-		if (*len < max) {
-			size_t take = (size_t)n < max - *len ? (size_t)n : max - *len;
-
-			if (*len + take + 1 > size) {
-				size_t nsize = (*len + take + 1) * 2;
-				char *nb = realloc(*buf, nsize);
-
-				if (!nb)
-					return -ENOMEM;
-				*buf = nb;
-				size = nsize;
-			}
-			memcpy(*buf + *len, chunk, take);
-			*len += take;
-			(*buf)[*len] = '\0';
-		}
-	}
 }
 
 /* Wait for a child until the deadline; SIGKILL it when the deadline passes. Always reaps.
@@ -561,12 +517,12 @@ static void probe_map(struct probe *p, int side)
 	size_t n = pl->n_map[side];
 	char want[1024], got_text[1024], status_text[96], procpath[64];
 	char *argv[3 + 3 * IDMAP_MAX_EXTENTS] = { 0 };
-	char *cmdline = NULL, *output = NULL, *helper;
+	char *cmdline = NULL, *output = NULL, *helper, outbuf[HELPER_OUTPUT_MAX + 1];
 	_cleanup_free_ char *mapbuf = NULL;
+	struct spawn_result res;
 	size_t outlen = 0, mlen, nargv = 0;
-	int outpipe[2], status, r;
+	int status, r;
 	bool killed;
-	pid_t h;
 
 	format_map(pl->map[side], n, want, sizeof(want));
 	if (n < 2) {
@@ -613,39 +569,37 @@ static void probe_map(struct probe *p, int side)
 		if (cmdline && shown < nargv)
 			snprintf(cmdline + off, size - off, " ... (%zu triples)", n);
 	}
-	if (pipe2(outpipe, O_CLOEXEC) < 0) {
-		set_step(p, s, VERDICT_SKIP, NULL, "cannot make a pipe: %s", strerror(errno));
-		return;
-	}
-	h = fork();
-	if (h < 0) {
-		set_step(p, s, VERDICT_SKIP, NULL, "cannot fork: %s", strerror(errno));
-		(void)close(outpipe[0]);
-		(void)close(outpipe[1]);
-		return;
-	}
-	if (h == 0) {
-		int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	/* stdin /dev/null, stdout and stderr into one buffer, killed at the probe's deadline: the
+	 * same lib/spawn.c that pam_subid runs its helper with. */
+	{
+		struct spawn_opts so = {
+			.exe_fd = -1,
+			.path = helper,
+			.argv = argv,
+			.flags = SPAWN_MERGE_STDERR,
+			.deadline_ms = p->deadline,
+			.out = outbuf,
+			.out_size = sizeof(outbuf),
+		};
 
-		(void)signal(SIGPIPE, SIG_DFL);
-		if (devnull >= 0)
-			(void)dup2(devnull, STDIN_FILENO);
-		(void)dup2(outpipe[1], STDOUT_FILENO);
-		(void)dup2(outpipe[1], STDERR_FILENO);
-		execv(helper, argv);
-		dprintf(STDERR_FILENO, "cannot execute %s: %s\n", helper, strerror(errno));
-		_exit(127);
+		r = spawn_run(&so, &res);
+		if (r < 0) {
+			set_step(p, s, VERDICT_SKIP, NULL, "cannot start %s: %s", helper, strerror(-r));
+			return;
+		}
 	}
-	(void)close(outpipe[1]);
-	r = read_to_eof(outpipe[0], &output, &outlen, HELPER_OUTPUT_MAX, p->deadline);
-	(void)close(outpipe[0]);
-	status = reap(h, r == 0 ? p->deadline : 0, &killed);
+	if (res.exec_errno)
+		snprintf(outbuf, sizeof(outbuf), "cannot execute %s: %s", helper, strerror(res.exec_errno));
+	output = outbuf;
+	outlen = strlen(outbuf);
+	status = res.reaped ? res.status : -1;
+	killed = res.timed_out;
 	describe_status(status, status_text, sizeof(status_text));
 	/* One line: newlines become "; ", the last one dropped. */
 	for (size_t i = 0; output && i < outlen; i++)
 		if (output[i] == '\n')
 			output[i] = i + 1 == outlen ? '\0' : ' ';
-	if (killed || r == -ETIMEDOUT) {
+	if (killed) {
 		set_step(p, s, VERDICT_FAIL, xfmt("find out why %s hangs: strace -f %s", helper, cmdline),
 			 "`%s` did not finish within %d ms and was killed", cmdline ? cmdline : tool, PROBE_TIMEOUT_MS);
 		return;
@@ -938,6 +892,19 @@ static void skip_all(struct check_ctx *c, const char *why)
 		check_emit(c, step_id[s], VERDICT_SKIP, step_expected[s], NULL, "%s", why);
 }
 
+struct probe_args {
+	const struct plan *pl;
+	pid_t parent;
+};
+
+/* Q's body, run by spawn_run() in the child: its results go to stdout. */
+static int probe_child(void *arg)
+{
+	const struct probe_args *a = arg;
+
+	probe_main(a->pl, STDOUT_FILENO, a->parent);
+}
+
 void check_area_probe(struct check_ctx *c)
 {
 	struct plan *pl;
@@ -945,9 +912,9 @@ void check_area_probe(struct check_ctx *c)
 	struct step_out got[S__N] = { 0 };
 	size_t len = 0, off = 0;
 	char status_text[96];
-	int out[2], r, status;
+	struct spawn_result res;
+	int r, status;
 	bool killed;
-	pid_t q, self;
 
 	if (!c->live || !c->probe) {
 		const char *why = !c->live ? "not run with --sysroot: the probe needs the live system"
@@ -967,31 +934,36 @@ void check_area_probe(struct check_ctx *c)
 	pl->drop = getuid() == 0 && c->uid != 0;
 	plan_side(c, pl, 0);
 	plan_side(c, pl, 1);
-	if (pipe2(out, O_CLOEXEC) < 0) {
-		skip_all(c, "cannot make a pipe");
+	buf = malloc(PROBE_OUT_MAX + 1);
+	if (!buf) {
+		skip_all(c, "out of memory");
 		free(pl);
 		return;
 	}
+	/* Q through lib/spawn.c: its results on its stdout, killed and reaped at the deadline. */
 	(void)fflush(NULL);
-	self = getpid();
-	q = fork();
-	if (q < 0) {
-		(void)close(out[0]);
-		(void)close(out[1]);
-		free(pl);
-		skip_all(c, "cannot fork the probe");
+	{
+		struct probe_args a = { pl, getpid() };
+		struct spawn_opts so = {
+			.exe_fd = -1,
+			.fn = probe_child,
+			.fn_arg = &a,
+			.deadline_ms = clock_now_ms() + PROBE_TIMEOUT_MS + 2000,
+			.out = buf,
+			.out_size = PROBE_OUT_MAX + 1,
+		};
+
+		r = spawn_run(&so, &res);
+	}
+	free(pl);
+	if (r < 0) {
+		skip_all(c, "cannot start the probe");
 		return;
 	}
-	if (q == 0) {
-		(void)close(out[0]);
-		probe_main(pl, out[1], self);
-	}
-	(void)close(out[1]);
-	r = read_to_eof(out[0], &buf, &len, 1u << 20, clock_now_ms() + PROBE_TIMEOUT_MS + 2000);
-	(void)close(out[0]);
-	status = reap(q, r == 0 ? clock_now_ms() + 1000 : 0, &killed);
+	len = res.out_len;
+	killed = res.timed_out;
+	status = res.reaped ? res.status : -1;
 	describe_status(status, status_text, sizeof(status_text));
-	free(pl);
 
 	/* Parse what arrived; anything short or malformed ends the list there. */
 	while (buf && off + 2 + 4 <= len) {
@@ -1017,7 +989,7 @@ void check_area_probe(struct check_ctx *c)
 		else
 			check_emit(c, step_id[s], VERDICT_SKIP, step_expected[s], NULL,
 				   "the probe ended before this step (%s%s)", status_text,
-				   killed || r == -ETIMEDOUT ? ", killed after the time limit" : "");
+				   killed ? ", killed after the time limit" : "");
 		free(got[s].observed);
 		free(got[s].fix);
 	}

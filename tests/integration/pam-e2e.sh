@@ -454,13 +454,26 @@ check_owner_mode "owner and mode kept" /etc/subgid root:root 600
 # ---------------------------------------------------------------------------------------------
 # shadow's locks
 
-# A lock held by a live process (shadow's format: the pid and a NUL): the module waits for no
-# one and writes nothing; the lock stays.
-sleep 60 >/dev/null 2>&1 &
+# A lock held by a live shadow tool (shadow's format: the pid and a NUL, taken while it holds
+# lckpwdf()'s POSIX lock on /etc/.pwd.lock, as commonio_lock() does): the module gives up at its
+# timeout and writes nothing; the lock stays. (A lock file whose live pid does not hold
+# /etc/.pwd.lock is stale: hostile-pam.sh "recycled pid".)
+rm -f "$T_DIR/holder.ready"
+python3 -c '
+import fcntl, os, sys, time
+f = open("/etc/.pwd.lock", "a")
+fcntl.lockf(f, fcntl.LOCK_EX)
+with open("/etc/subuid.lock", "wb") as l:
+    l.write(b"%d\0" % os.getpid())
+open(sys.argv[1], "w").close()
+time.sleep(60)' "$T_DIR/holder.ready" </dev/null >/dev/null 2>&1 &
 HOLDER=$!
 BG_PIDS+=("$HOLDER")
+for ((i = 0; i < 500; i++)); do
+	[ -e "$T_DIR/holder.ready" ] && break
+	sleep 0.01
+done
 reset_files
-printf '%s\0' "$HOLDER" >/etc/subuid.lock
 snap
 pam_service "$PAM_SVC" timeout=5
 log_mark
@@ -475,6 +488,8 @@ if [ -e /etc/subuid.lock ] && [ "$(tr -d '\0' </etc/subuid.lock)" = "$HOLDER" ];
 else
 	fail "the live holder's lock is left alone" "/etc/subuid.lock: $(tr '\0' '@' </etc/subuid.lock 2>&1)"
 fi
+kill "$HOLDER" 2>/dev/null || true
+wait "$HOLDER" 2>/dev/null || true
 rm -f /etc/subuid.lock
 # The same with a dead pid: stale, taken over.
 sh -c 'exit 0' &

@@ -1371,7 +1371,7 @@ START_TEST(test_lock_protocol)
 
 	fx_init(&fx);
 	fx_path(&fx, "subuid", path, sizeof(path));
-	ck_assert_int_eq(alloc_lock_file(path, &err), 0);
+	ck_assert_int_eq(alloc_lock_file(path, 0, &err), 0);
 	/* The lock holds "<pid>\0", mode 0600, one link (the pid file is gone). */
 	got = fx_read(&fx, "subuid.lock", &len);
 	n = snprintf(want, sizeof(want), "%ld", (long)getpid());
@@ -1385,7 +1385,7 @@ START_TEST(test_lock_protocol)
 	snprintf(pidfile, sizeof(pidfile), "%s.%ld", path, (long)getpid());
 	ck_assert_int_eq(access(pidfile, F_OK), -1);
 	/* Held by a live pid (ours): busy, and named. */
-	ck_assert_int_eq(alloc_lock_file(path, &err), -EBUSY);
+	ck_assert_int_eq(alloc_lock_file(path, 0, &err), -EBUSY);
 	ck_assert_int_eq(err.reason, ALLOC_E_LOCK);
 	ck_assert_ptr_nonnull(strstr(err.detail, want));
 	ck_assert_int_eq(access(pidfile, F_OK), -1);
@@ -1408,17 +1408,17 @@ START_TEST(test_lock_stale_and_foreign)
 	fx_path(&fx, "subuid", path, sizeof(path));
 	/* Stale: taken over. */
 	fx_lockfile(&fx, "subuid.lock", dead_pid());
-	ck_assert_int_eq(alloc_lock_file(path, &err), 0);
+	ck_assert_int_eq(alloc_lock_file(path, 0, &err), 0);
 	ck_assert_int_eq(alloc_unlock_file(path), 0);
 	/* Not ours: never removed by unlock. */
 	pid = live_child();
 	fx_lockfile(&fx, "subuid.lock", pid);
-	ck_assert_int_eq(alloc_lock_file(path, &err), -EBUSY);
+	ck_assert_int_eq(alloc_lock_file(path, 0, &err), -EBUSY);
 	ck_assert_int_eq(alloc_unlock_file(path), -ESTALE);
 	fx_assert_clean(&fx, keep);
 	kill_child(pid);
 	/* Its holder now dead: stale. */
-	ck_assert_int_eq(alloc_lock_file(path, &err), 0);
+	ck_assert_int_eq(alloc_lock_file(path, 0, &err), 0);
 	ck_assert_int_eq(alloc_unlock_file(path), 0);
 	fx_assert_clean(&fx, NULL);
 	fx_done(&fx);
@@ -1444,7 +1444,7 @@ START_TEST(test_lock_bad_pid)
 	fx_init(&fx);
 	fx_path(&fx, "subuid", path, sizeof(path));
 	fx_write(&fx, "subuid.lock", badpid_cases[_i].content, badpid_cases[_i].len, 0600);
-	ck_assert_int_eq(alloc_lock_file(path, &err), -EINVAL);
+	ck_assert_int_eq(alloc_lock_file(path, 0, &err), -EINVAL);
 	ck_assert_int_eq(err.reason, ALLOC_E_LOCK);
 	ck_assert_int_eq(alloc_unlock_file(path), -EINVAL);
 	fx_assert_clean(&fx, keep);

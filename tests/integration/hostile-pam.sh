@@ -1,0 +1,330 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# A hostile local user against pam_subid through the real su (issue 9, findings 1 and 2). su opens
+# the PAM session with the user's real uid and effective uid 0, in the user's session and with the
+# user's resource limits; the module's helper subid-alloc takes /etc/.pwd.lock and shadow's lock
+# files. /etc/pam.d/su here (the overlay's) is the module between pam_permit lines, so the user
+# can su to themselves without a password.
+#  - the helper, while it waits for a lock the test holds: every uid and gid 0, no groups, its own
+#    session and process group, no terminal; the user's kill -STOP and kill -KILL fail with EPERM;
+#  - the user stops su (the module's process): the helper still finishes, or gives up at its own
+#    deadline, and holds no lock afterwards (useradd works while su is still stopped);
+#  - prlimit --fsize, --cpu, --nofile on su: the allocation is done, nothing is left in /etc;
+#  - a killed run's leftovers (temporary file, pid files, stale locks) are cleaned up by the next;
+#  - a lock file naming a live process that does not hold /etc/.pwd.lock (a recycled pid) is taken
+#    over, and shadow's useradd works again after it.
+# shellcheck source=tests/lib/lib.sh
+. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/lib.sh"
+# shellcheck source=tests/lib/pam-lib.sh
+. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/pam-lib.sh"
+SU=$(command -v su || true)
+[ -n "$SU" ] && [ -u "$SU" ] || skip "su is not installed setuid root"
+command -v python3 >/dev/null 2>&1 || skip "python3 is not installed"
+command -v prlimit >/dev/null 2>&1 || skip "prlimit is not installed"
+
+log_start
+for u in nidsa nidsb nidsc nidsd nidse nidsf nidsg nidsh; do
+	new_user "$u"
+	usermod -s /bin/sh "$u" # su -c runs the user's shell
+done
+uid_of() { getent passwd "$1" | cut -d: -f3; }
+gid_of() { getent passwd "$1" | cut -d: -f4; }
+
+BASE='other:100000:65536
+'
+reset_files() {
+	set_subuid "$BASE"
+	set_subgid "$BASE"
+}
+
+# su_service OPTIONS...: /etc/pam.d/su with the module.
+su_service() {
+	put_file /etc/pam.d/su "auth sufficient pam_rootok.so
+auth required pam_permit.so
+account required pam_permit.so
+session optional $PAM_MOD helper=$HELPER $*
+session required pam_permit.so
+"
+}
+
+# as USER CMD...: CMD with USER's real and effective ids and groups (what the user can do).
+# asv USER: the same as a command prefix in AS, for a background job whose $! must be CMD itself.
+as() {
+	local u=$1
+	shift
+	setpriv --reuid "$(uid_of "$u")" --regid "$(gid_of "$u")" --init-groups -- "$@"
+}
+asv() {
+	AS=(setpriv --reuid "$(uid_of "$1")" --regid "$(gid_of "$1")" --init-groups --)
+}
+
+# hold_pwd_lock: a process holding /etc/.pwd.lock as glibc's lckpwdf() does; PWHOLDER is its pid.
+hold_pwd_lock() {
+	rm -f "$T_DIR/pw.ready"
+	python3 -c '
+import fcntl, sys, time
+f = open("/etc/.pwd.lock", "a")
+fcntl.lockf(f, fcntl.LOCK_EX)
+open(sys.argv[1], "w").close()
+time.sleep(120)' "$T_DIR/pw.ready" </dev/null >/dev/null 2>&1 &
+	PWHOLDER=$!
+	BG_PIDS+=("$PWHOLDER")
+	for ((i = 0; i < 500; i++)); do
+		[ -e "$T_DIR/pw.ready" ] && return 0
+		sleep 0.01
+	done
+	return 1
+}
+release_pwd_lock() {
+	kill "$PWHOLDER" 2>/dev/null || true
+	wait "$PWHOLDER" 2>/dev/null || true
+}
+
+# stat_field PID N: field N of /proc/PID/stat (3 is the state), "gone" when PID is gone.
+stat_field() {
+	local s
+	s=$(cat "/proc/$1/stat" 2>/dev/null) || { echo gone; return 0; }
+	s=${s##*) }
+	set -- "$2" $s
+	local n=$1
+	shift
+	eval "echo \${$((n - 2))}"
+}
+
+# helper_of PID: the pid of the subid-alloc child of PID (waits up to 5 s); HPID.
+helper_of() {
+	local c i
+	HPID=
+	for ((i = 0; i < 500; i++)); do
+		for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+			if [ "$(cat "/proc/$c/comm" 2>/dev/null)" = subid-alloc ]; then
+				HPID=$c
+				return 0
+			fi
+		done
+		sleep 0.01
+	done
+	return 1
+}
+
+# wait_state PID STATES: until PID's state is one of STATES (e.g. "Z X") or it is gone, up to
+# 60 s; prints the last state seen ("gone" when it is gone).
+wait_state() {
+	local st i
+	for ((i = 0; i < 6000; i++)); do
+		st=$(stat_field "$1" 3)
+		[[ " $2 gone " == *" $st "* ]] && { echo "$st"; return 0; }
+		sleep 0.01
+	done
+	echo "$st"
+}
+
+# expect_eperm WHAT USER SIGNAL PID: the user's kill -SIGNAL PID fails with EPERM.
+expect_eperm() {
+	run as "$2" /bin/kill "-$3" "$4"
+	if [ "$RC" != 0 ] && [[ $ERR == *"Operation not permitted"* ]]; then
+		pass "$1: the user's kill -$3 on the helper fails with EPERM"
+	else
+		fail "$1: the user's kill -$3 on the helper fails with EPERM" "exit status $RC, stderr: $ERR"
+	fi
+}
+
+# no_leftovers WHAT: nothing of a lock or rewrite left in /etc.
+no_leftovers() { check_no_leftovers "$1"; }
+
+# has_range WHAT USER: both files give USER one strictly valid range.
+has_range() {
+	local f
+	for f in subuid subgid; do
+		if grep -Eq "^$2:[0-9]+:65536\$" "/etc/$f" && [ -z "$(overlaps "/etc/$f")" ] && [ -z "$(parse_errors "/etc/$f")" ]; then
+			pass "$1: /etc/$f gives $2 a range, no overlap, parses"
+		else
+			fail "$1: /etc/$f gives $2 a range, no overlap, parses" "$(paste -sd ';' "/etc/$f")"
+		fi
+	done
+}
+
+# ---------------------------------------------------------------------------------------------
+# 1. The helper is out of the user's reach while it waits for a lock.
+
+reset_files
+su_service timeout=8
+hold_pwd_lock
+asv nidsa
+"${AS[@]}" "$SU" nidsa -c true </dev/null >/dev/null 2>&1 &
+SUPID=$!
+BG_PIDS+=("$SUPID")
+if helper_of "$SUPID"; then
+	pass "su's helper is running (waiting for /etc/.pwd.lock)"
+	W="helper waiting under su"
+	st=$(grep -E '^(Uid|Gid|Groups):' "/proc/$HPID/status" | tr -s ' \t' ' ' | sed 's/ $//' | paste -sd ' ')
+	if [ "$st" = "Uid: 0 0 0 0 Gid: 0 0 0 0 Groups:" ]; then
+		pass "$W: every uid and gid is 0, no supplementary group"
+	else
+		fail "$W: every uid and gid is 0, no supplementary group" "$st"
+	fi
+	sid=$(stat_field "$HPID" 6)
+	pgrp=$(stat_field "$HPID" 5)
+	tty=$(stat_field "$HPID" 7)
+	su_sid=$(stat_field "$SUPID" 6)
+	su_pgrp=$(stat_field "$SUPID" 5)
+	if [ "$sid" = "$HPID" ] && [ "$sid" != "$su_sid" ] && [ "$pgrp" != "$su_pgrp" ] && [ "$tty" = 0 ]; then
+		pass "$W: not in the user's session or process group, no controlling terminal"
+	else
+		fail "$W: not in the user's session or process group, no controlling terminal" "helper sid $sid pgrp $pgrp tty $tty; su sid $su_sid pgrp $su_pgrp"
+	fi
+	if grep -q '^Max file size *unlimited' "/proc/$HPID/limits" && grep -q '^Max core file size *0 ' "/proc/$HPID/limits"; then
+		pass "$W: its own resource limits (no file size limit, no core)"
+	else
+		fail "$W: its own resource limits (no file size limit, no core)" "$(grep -E 'file size|core' "/proc/$HPID/limits" | paste -sd ';')"
+	fi
+	expect_eperm "$W" nidsa STOP "$HPID"
+	expect_eperm "$W" nidsa KILL "$HPID"
+	st=$(stat_field "$HPID" 3)
+	if [ "$st" = S ] || [ "$st" = R ]; then
+		pass "$W: still running after the user's signals (state $st)"
+	else
+		fail "$W: still running after the user's signals" "state $st"
+	fi
+	# The user stops su itself (allowed: su's real uid is theirs). The lock goes; the helper
+	# finishes on its own and holds nothing, while su stays stopped.
+	run as nidsa /bin/kill -STOP "$SUPID"
+	st=$(wait_state "$SUPID" "T")
+	if [ "$st" = T ]; then
+		pass "$W: the user stopped su (state T)"
+	else
+		fail "$W: the user stopped su (state T)" "state $st"
+	fi
+	release_pwd_lock
+	st=$(wait_state "$HPID" "Z gone")
+	if [ "$st" = Z ] || [ "$st" = gone ]; then
+		pass "$W, su stopped: the helper finished anyway ($st)"
+	else
+		fail "$W, su stopped: the helper finished anyway" "state $st"
+	fi
+	no_leftovers "$W, su stopped"
+	has_range "$W, su stopped" nidsa
+	run useradd -M -l -s /usr/sbin/nologin nidsnew1
+	check_rc "$W, su stopped: useradd meanwhile" 0
+	[ "$(stat_field "$SUPID" 3)" = T ] && pass "$W: su was stopped all along" || fail "$W: su was stopped all along" "state $(stat_field "$SUPID" 3)"
+	kill -CONT "$SUPID" 2>/dev/null || true
+	wait "$SUPID" 2>/dev/null || true
+else
+	fail "su's helper is running (waiting for /etc/.pwd.lock)" "no subid-alloc child of su $SUPID"
+	release_pwd_lock
+	kill -KILL "$SUPID" 2>/dev/null || true
+fi
+
+# 2. The helper's own deadline: the lock is never released, su is stopped at once; the helper
+# gives up by itself (its lock wait is half the module's timeout) and leaves nothing.
+reset_files
+su_service timeout=4
+hold_pwd_lock
+asv nidsb
+"${AS[@]}" "$SU" nidsb -c true </dev/null >/dev/null 2>&1 &
+SUPID=$!
+BG_PIDS+=("$SUPID")
+if helper_of "$SUPID"; then
+	W="lock never released, su stopped"
+	run as nidsb /bin/kill -STOP "$SUPID"
+	st=$(wait_state "$HPID" "Z gone")
+	if [ "$st" = Z ] || [ "$st" = gone ]; then
+		pass "$W: the helper gave up at its own deadline ($st)"
+	else
+		fail "$W: the helper gave up at its own deadline" "state $st"
+	fi
+	[ "$(stat_field "$SUPID" 3)" = T ] && pass "$W: su is still stopped" || fail "$W: su is still stopped" "state $(stat_field "$SUPID" 3)"
+	no_leftovers "$W"
+	release_pwd_lock
+	run useradd -M -l -s /usr/sbin/nologin nidsnew2
+	check_rc "$W: useradd once the test's lock is gone, su still stopped" 0
+	kill -CONT "$SUPID" 2>/dev/null || true
+	wait "$SUPID" 2>/dev/null || true
+else
+	fail "su's helper is running (lock never released)" "no subid-alloc child of su $SUPID"
+	release_pwd_lock
+	kill -KILL "$SUPID" 2>/dev/null || true
+fi
+
+# ---------------------------------------------------------------------------------------------
+# 3. The user's resource limits on su are not the helper's.
+
+su_service
+for lim in --fsize=30 --cpu=1 --nofile=30; do
+	u=nidsc
+	case $lim in --cpu=*) u=nidsd ;; --nofile=*) u=nidse ;; esac
+	reset_files
+	log_mark
+	run as "$u" prlimit "$lim" "$SU" "$u" -c true
+	W="prlimit $lim su $u"
+	check_rc "$W" 0
+	no_leftovers "$W"
+	# Root lifts the limits for the helper, which then allocates; where the hard limit cannot be
+	# lifted (no CAP_SYS_RESOURCE in this machine's bounding set) it fails cleanly instead.
+	if grep -q "^$u:" /etc/subuid; then
+		echo "# $W: allocated at once"
+	else
+		echo "# $W: refused cleanly: $(log_new | grep -a 'pam_subid(' | tail -n 1)"
+		run as "$u" "$SU" "$u" -c true
+		check_rc "$W: the next login" 0
+	fi
+	has_range "$W" "$u"
+done
+
+# ---------------------------------------------------------------------------------------------
+# 4. What a killed run leaves (a temporary file, pid files, stale locks of a dead pid) is gone
+# after the next one.
+
+reset_files
+sh -c 'exit 0' &
+DEAD=$!
+wait "$DEAD" || true
+printf 'junk' >/etc/subuid+
+printf '%s\0' "$DEAD" >"/etc/subuid.$DEAD"
+: >/etc/subgid.4000000
+printf '%s\0' "$DEAD" >/etc/subuid.lock
+printf '%s\0' "$DEAD" >/etc/subgid.lock
+printf 'keep me' >/etc/subuid.2024
+run as nidsf "$SU" nidsf -c true
+check_rc "leftovers of a killed run: su nidsf" 0
+has_range "leftovers of a killed run" nidsf
+l=$(leftovers | grep -v '^subuid\.2024$' | paste -sd ' ' || true)
+if [ -z "$l" ]; then
+	pass "leftovers of a killed run: the temporary file, the pid files and the stale locks are gone"
+else
+	fail "leftovers of a killed run: the temporary file, the pid files and the stale locks are gone" "left: $l"
+fi
+if [ "$(cat /etc/subuid.2024)" = "keep me" ]; then
+	pass "leftovers of a killed run: a file that only looks like one is kept"
+else
+	fail "leftovers of a killed run: a file that only looks like one is kept" "it is gone or changed"
+fi
+rm -f /etc/subuid.2024
+
+# ---------------------------------------------------------------------------------------------
+# 5. A stale lock whose pid now belongs to another live process (the user's own: any user can
+# fork until the pid comes round). It does not hold /etc/.pwd.lock, so it holds nothing.
+
+reset_files
+asv nidsg
+"${AS[@]}" sleep 120 </dev/null >/dev/null 2>&1 &
+LIVE=$!
+BG_PIDS+=("$LIVE")
+wait_exec "$LIVE" sleep
+printf '%s\0' "$LIVE" >/etc/subuid.lock
+W="recycled pid $LIVE in /etc/subuid.lock"
+run useradd -M -l -s /usr/sbin/nologin nidsnew3
+if [ "$RC" != 0 ] && [[ $ERR == *"lock"* ]]; then
+	pass "$W: shadow's useradd is locked out by it (shadow judges by the pid)"
+else
+	fail "$W: shadow's useradd is locked out by it (shadow judges by the pid)" "exit status $RC: $ERR"
+fi
+run as nidsh "$SU" nidsh -c true
+check_rc "$W: su nidsh" 0
+has_range "$W" nidsh
+no_leftovers "$W"
+run useradd -M -l -s /usr/sbin/nologin nidsnew3
+check_rc "$W: shadow's useradd afterwards" 0
+kill "$LIVE" 2>/dev/null || true
+
+finish
