@@ -18,6 +18,12 @@
  *  - every entry line is the canonical text "owner:start:count" of what was parsed (the strict
  *    grammar has one spelling per value), every bad line has a reason, blank and comment lines
  *    are exactly the empty ones and the ones starting with '#';
+ *  - subfile_explain_fd() (the refusal's explanation, streamed) gives the same line count, the
+ *    same summary when no line exceeds its buffer, the same number of the caller's entries and
+ *    the first of them in file order, with line numbers of entry lines;
+ *  - subfile_collect_alias_fd() (shadow's second pass) returns exactly the entries a brute-force
+ *    walk selects: overlapping a wanted range, owner neither the name nor the uid, not all
+ *    digits, at most 255 bytes, and said yes to by the owner callback (a fixed rule here);
  *  - no read outside the buffer (an exact-size heap copy, under ASan). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -157,6 +163,43 @@ static size_t walk(const char *buf, size_t len, const char *name, uint32_t uid, 
 	return matching;
 }
 
+/* The owner callback of the alias pass: a fixed rule, so the brute force can apply it too. */
+static bool alias_rule(const char *owner, void *userdata)
+{
+	(void)userdata;
+	return strlen(owner) % 3 == 1;
+}
+
+static const struct idrange alias_want[2] = { { 0, 100000 }, { 200000, 65536 } };
+
+/* The alias pass by brute force: how many entries it must return. */
+static size_t alias_brute(const char *buf, size_t len, const char *name, uint32_t uid)
+{
+	struct subfile_iter it;
+	struct subfile_line l;
+	size_t n = 0;
+
+	subfile_iter_init(&it, buf, len);
+	while (subfile_next(&it, &l)) {
+		char owner[256];
+		bool digits = true;
+
+		if (l.kind != SUBFILE_ENTRY || subfile_owner_matches(l.owner, l.owner_len, name, uid) || l.owner_len > 255)
+			continue;
+		if (!idrange_overlap(l.start, l.count, alias_want[0].start, alias_want[0].count) &&
+		    !idrange_overlap(l.start, l.count, alias_want[1].start, alias_want[1].count))
+			continue;
+		for (size_t i = 0; i < l.owner_len; i++)
+			digits = digits && l.owner[i] >= '0' && l.owner[i] <= '9';
+		memcpy(owner, l.owner, l.owner_len);
+		owner[l.owner_len] = '\0';
+		/* An owner holding a NUL byte is cut there for the callback, as in the library. */
+		if (!digits && alias_rule(owner, NULL))
+			n++;
+	}
+	return n;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct subfile_summary sum = { .lines = 12345 };
@@ -200,6 +243,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(idrange_valid(a[i].start, a[i].count), "range %zu invalid", i);
 
 	fd = fd_of(buf, len);
+	{
+		struct subfile_explain ex;
+		struct idrange want[2] = { alias_want[0], alias_want[1] }, *al = NULL;
+		size_t nal = 0, brute;
+
+		r = subfile_explain_fd(fd, name, uid, &ex);
+		FUZZ_ASSERT(r == 0, "subfile_explain_fd: %d", r);
+		FUZZ_ASSERT(ex.sum.lines == sum.lines, "explain: %lu lines, parser %lu", ex.sum.lines, sum.lines);
+		if (ex.overlong == 0)
+			FUZZ_ASSERT(ex.sum.entries == sum.entries && ex.sum.bad == sum.bad && ex.sum.first_bad == sum.first_bad,
+				    "explain summary %lu/%lu/%lu, parser %lu/%lu/%lu", ex.sum.entries, ex.sum.bad,
+				    ex.sum.first_bad, sum.entries, sum.bad, sum.first_bad);
+		FUZZ_ASSERT(ex.n_owned == na, "explain: %zu of the caller's entries, parser %zu", ex.n_owned, na);
+		for (size_t i = 0; i < na && i < SUBFILE_EXPLAIN_MAX; i++)
+			FUZZ_ASSERT(ex.owned[i].start == a[i].start && ex.owned[i].count == a[i].count &&
+					    ex.owned[i].lineno >= 1 && ex.owned[i].lineno <= sum.lines,
+				    "explain: owned %zu is %" PRIu32 "+%" PRIu32 " line %lu", i, ex.owned[i].start,
+				    ex.owned[i].count, ex.owned[i].lineno);
+		if (lseek(fd, 0, SEEK_SET) != 0)
+			abort();
+		r = subfile_collect_alias_fd(fd, name, uid, want, 2, alias_rule, NULL, &al, &nal);
+		FUZZ_ASSERT(r == 0, "subfile_collect_alias_fd: %d", r);
+		brute = alias_brute(buf, len, name, uid);
+		FUZZ_ASSERT(nal == brute, "alias pass: %zu ranges, brute force %zu", nal, brute);
+		for (size_t i = 0; i < nal; i++)
+			FUZZ_ASSERT(idrange_valid(al[i].start, al[i].count), "alias range %zu invalid", i);
+		free(al);
+		if (lseek(fd, 0, SEEK_SET) != 0)
+			abort();
+	}
 	r = subfile_collect_fd(fd, name, uid, &b, &nb);
 	FUZZ_ASSERT(r == 0, "subfile_collect_fd: %d", r);
 	FUZZ_ASSERT(na == nb, "subfile_collect: %zu ranges, subfile_collect_fd: %zu", na, nb);
