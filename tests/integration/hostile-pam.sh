@@ -9,6 +9,7 @@
 #    session and process group, no terminal; the user's kill -STOP and kill -KILL fail with EPERM;
 #  - the user stops su (the module's process): the helper still finishes, or gives up at its own
 #    deadline, and holds no lock afterwards (useradd works while su is still stopped);
+#  - subid-alloc started by hand with euid 0 (a setuid copy) leaves the user's reach by itself;
 #  - prlimit --fsize, --cpu, --nofile on su: the allocation is done, nothing is left in /etc;
 #  - a killed run's leftovers (temporary file, pid files, stale locks) are cleaned up by the next;
 #  - a lock file naming a live process that does not hold /etc/.pwd.lock (a recycled pid) is taken
@@ -245,6 +246,53 @@ else
 	release_pwd_lock
 	kill -KILL "$SUPID" 2>/dev/null || true
 fi
+
+# 2b. subid-alloc started by hand with euid 0 and the user's real uid (a setuid copy stands for
+# sudo rules and setuid installs): it leaves the caller's ids, session and limits by itself.
+reset_files
+install -m 4755 -o root -g root "$HELPER" "$BIN/subid-alloc-setuid"
+hold_pwd_lock
+asv nidsb
+"${AS[@]}" prlimit --fsize=30 "$BIN/subid-alloc-setuid" --timeout 30 nidsb </dev/null >/dev/null 2>&1 &
+SAPID=$!
+BG_PIDS+=("$SAPID")
+W="subid-alloc setuid, run by the user"
+if wait_exec "$SAPID" subid-alloc-set 2>/dev/null || [ "$(cat "/proc/$SAPID/comm" 2>/dev/null)" = subid-alloc-set ]; then
+	for ((i = 0; i < 500; i++)); do
+		grep -q '^Uid:.0.0.0.0$' "/proc/$SAPID/status" 2>/dev/null && break
+		sleep 0.01
+	done
+	st=$(grep -E '^(Uid|Gid|Groups):' "/proc/$SAPID/status" | tr -s ' \t' ' ' | sed 's/ $//' | paste -sd ' ')
+	if [ "$st" = "Uid: 0 0 0 0 Gid: 0 0 0 0 Groups:" ]; then
+		pass "$W: every uid and gid is 0, no supplementary group"
+	else
+		fail "$W: every uid and gid is 0, no supplementary group" "$st"
+	fi
+	if [ "$(stat_field "$SAPID" 6)" = "$SAPID" ] && [ "$(stat_field "$SAPID" 7)" = 0 ]; then
+		pass "$W: a session of its own, no controlling terminal"
+	else
+		fail "$W: a session of its own, no controlling terminal" "sid $(stat_field "$SAPID" 6) tty $(stat_field "$SAPID" 7)"
+	fi
+	if grep -q '^Max file size *unlimited' "/proc/$SAPID/limits"; then
+		pass "$W: no file size limit (prlimit --fsize=30 on it)"
+	else
+		echo "# $W: the hard file size limit could not be lifted here (no CAP_SYS_RESOURCE): $(grep '^Max file size' "/proc/$SAPID/limits" | tr -s ' ')"
+	fi
+	expect_eperm "$W" nidsb STOP "$SAPID"
+	expect_eperm "$W" nidsb KILL "$SAPID"
+	release_pwd_lock
+	wait "$SAPID" && rc=0 || rc=$?
+	no_leftovers "$W"
+	if [ "$rc" = 0 ]; then
+		has_range "$W" nidsb
+	else
+		echo "# $W: exit status $rc (refused: the file size limit it could not lift here)"
+	fi
+else
+	fail "$W: it runs" "no subid-alloc-setuid process $SAPID"
+	release_pwd_lock
+fi
+rm -f "$BIN/subid-alloc-setuid"
 
 # ---------------------------------------------------------------------------------------------
 # 3. The user's resource limits on su are not the helper's.
