@@ -256,6 +256,13 @@ umount /sys
 run unshare -p -f --mount-proc env PATH=/usr/bin:/bin "$SC" --no-probe --json
 expect_check "live: new PID namespace" container.pid_sandbox pass ""
 
+# BuildKit's --oci-worker-no-process-sandbox case: inside a container (podman's /run/.containerenv,
+# on a tmpfs of ours over /run) but in the host's PID namespace: build steps outlive their build
+# and can signal the daemon.
+run unshare -m --propagation unchanged sh -c 'mount -t tmpfs -o mode=755 nidt-run /run && : >/run/.containerenv && exec env PATH=/usr/bin:/bin "$0" --no-probe --json' "$SC"
+expect_check "live: a container without its own PID namespace" container.pid_sandbox warn \
+	"--oci-worker-no-process-sandbox" "shares the host's initial PID namespace"
+
 # A PATH without slirp4netns or pasta.
 mkdir -p "$T_DIR/emptybin"
 run env PATH="$T_DIR/emptybin" "$SC" --no-probe --json
