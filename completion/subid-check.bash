@@ -17,6 +17,11 @@ _subid_check()
 		_filedir -d
 		return
 		;;
+	--explain)
+		# The error text to explain, or - for standard input.
+		mapfile -t COMPREPLY < <(compgen -W '-' -- "$cur")
+		return
+		;;
 	--min-count | --map)
 		# A number / INNER:OUTER:COUNT: nothing sensible to offer.
 		return
@@ -30,7 +35,7 @@ _subid_check()
 	# "rootfs DIR": after the subcommand, only its directory (options may still follow).
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
-		--user | -u | --sysroot | --min-count | --map) ((i++)) ;;
+		--user | -u | --sysroot | --min-count | --map | --explain) ((i++)) ;;
 		rootfs)
 			have_rootfs=1
 			if ((i == cword - 1)); then
@@ -43,7 +48,7 @@ _subid_check()
 
 	if [[ $cur == -* ]]; then
 		mapfile -t COMPREPLY < <(compgen -W '--user= --min-count= --no-probe --sysroot= --json
-			--quiet --map= --help --version' -- "$cur")
+			--quiet --map= --explain= --help --version' -- "$cur")
 		[[ ${COMPREPLY-} == *= ]] && compopt -o nospace
 		return
 	fi
