@@ -305,7 +305,7 @@ void explain_print_tail(const struct explain *ex, const struct check_ctx *c)
 		if (ex->seen[i])
 			continue;
 		if (!header)
-			printf("\nnot checked here (they need another subcommand or the live system): ");
+			printf("\nnot checked here (the probe with --no-probe or --sysroot; rootfs.* need the rootfs subcommand): ");
 		printf("%s%s", header ? ", " : "", ex->ids[i]);
 		header = true;
 	}
