@@ -1139,7 +1139,10 @@ int alloc_set_transaction(const char *root, unsigned lock_timeout_s, bool create
 			  struct alloc_set_item *items, size_t n, struct alloc_error *err)
 {
 	_cleanup_free_ char *dir = NULL, *pwdlock = NULL, *subuid = NULL, *subgid = NULL;
-	_cleanup_free_ char *content[2] = { NULL, NULL };
+	/* Two variables, not an array: the cleanup attribute frees what the variable points to, and
+	 * for an array that is only its first element. */
+	_cleanup_free_ char *content_u = NULL, *content_g = NULL;
+	char **content[2] = { &content_u, &content_g };
 	_cleanup_close_ int pwdfd = -1;
 	struct subid_file files[2] = { { .name = "/etc/subuid" }, { .name = "/etc/subgid" } };
 	size_t clen[2] = { 0, 0 };
@@ -1192,7 +1195,7 @@ int alloc_set_transaction(const char *root, unsigned lock_timeout_s, bool create
 		}
 	}
 	for (int i = 0; i < 2 && r == 0; i++) {
-		r = alloc_set_build(files[i].buf, files[i].len, items, n, i, &content[i], &clen[i], &changed[i]);
+		r = alloc_set_build(files[i].buf, files[i].len, items, n, i, content[i], &clen[i], &changed[i]);
 		if (r < 0)
 			r = fail(err, ALLOC_E_IO, files[i].name, r, NULL);
 	}
@@ -1200,7 +1203,7 @@ int alloc_set_transaction(const char *root, unsigned lock_timeout_s, bool create
 		for (int i = 0; i < 2 && r == 0; i++) {
 			if (!changed[i])
 				continue;
-			r = replace_subid_file(&files[i], content[i], clen[i], prefix, err);
+			r = replace_subid_file(&files[i], *content[i], clen[i], prefix, err);
 			if (r < 0 && i == 1 && changed[0])
 				(void)sync_dir(dir, files[0].name, NULL);
 		}
