@@ -24,4 +24,4 @@ apt-get install -y -q --no-install-recommends \
 	debhelper lintian fakeroot clang libclang-rt-14-dev cppcheck clang-tidy bear \
 	podman runc conmon crun busybox-static catatonit \
 	docker.io containerd rootlesskit iptables lxc lxc-templates buildah binutils \
-	libldap-dev slapd ldap-utils nslcd libnss-ldapd
+	libldap-dev slapd ldap-utils nslcd libnss-ldapd openssl

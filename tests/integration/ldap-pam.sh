@@ -32,6 +32,13 @@ hpam() {
 log_start
 C=65536
 NUSERS=32
+# In a sanitizer build every process is several times slower and nslcd drops a client that has
+# not sent its request within its 0.5 s read timeout ("error reading from client: Timer
+# expired"): 16 logins for 8 users there, the same assertions.
+if [ -n "$PAM_SANITIZED" ]; then
+	NUSERS=8
+fi
+NLOGINS=$((2 * NUSERS))
 ldap_start main
 ldap_tree
 ldap_users nidp "$NUSERS" 720000
@@ -55,7 +62,7 @@ for h in 1 2 3 4; do
 done
 
 # ---------------------------------------------------------------------------------------------
-# 64 first logins at once: user i on hosts (i mod 4) + 1 and (i + 1 mod 4) + 1
+# 64 first logins at once (NLOGINS): user i on hosts (i mod 4) + 1 and (i + 1 mod 4) + 1
 
 pids=() what=()
 for ((i = 1; i <= NUSERS; i++)); do
@@ -70,9 +77,9 @@ for k in "${!pids[@]}"; do
 	wait "${pids[$k]}" || bad="$bad ${what[$k]}"
 done
 if [ -z "$bad" ]; then
-	pass "64 concurrent first logins on 4 hosts: every pamtester session succeeded"
+	pass "$NLOGINS concurrent first logins on 4 hosts: every pamtester session succeeded"
 else
-	fail "64 concurrent first logins on 4 hosts: every pamtester session succeeded" "failed:$bad"
+	fail "$NLOGINS concurrent first logins on 4 hosts: every pamtester session succeeded" "failed:$bad"
 fi
 
 dir_entries >"$T_DIR/dir.txt"
@@ -83,28 +90,28 @@ for ((i = 1; i <= NUSERS; i++)); do
 	grep -q "^nidp$i " "$T_DIR/dir.txt" || missing="$missing nidp$i"
 done
 if [ "$n" = "$NUSERS" ] && [ -z "$dup" ] && [ -z "$missing" ]; then
-	pass "64 concurrent first logins: exactly one directory entry per user ($n entries)"
+	pass "$NLOGINS concurrent first logins: exactly one directory entry per user ($n entries)"
 else
-	fail "64 concurrent first logins: exactly one directory entry per user" "$n entries; duplicated: $dup; missing: $missing"
+	fail "$NLOGINS concurrent first logins: exactly one directory entry per user" "$n entries; duplicated: $dup; missing: $missing"
 fi
 awk '{ printf "%s:%s:%s\n", $1, $2, $3 }' "$T_DIR/dir.txt" >"$T_DIR/dir.sub"
 awk '{ printf "%s:%s:%s\n", $1, $4, $5 }' "$T_DIR/dir.txt" >"$T_DIR/dir.sgid"
 ov=$(overlaps "$T_DIR/dir.sub"; overlaps "$T_DIR/dir.sgid")
 if [ -z "$ov" ]; then
-	pass "64 concurrent first logins: no two directory ranges overlap"
+	pass "$NLOGINS concurrent first logins: no two directory ranges overlap"
 else
-	fail "64 concurrent first logins: no two directory ranges overlap" "$ov"
+	fail "$NLOGINS concurrent first logins: no two directory ranges overlap" "$ov"
 fi
 aligned=$(awk -v c=$C '($2 - 2147483648) % c != 0 || $2 != $4 || $3 != c || $5 != c' "$T_DIR/dir.txt")
 if [ -z "$aligned" ]; then
-	pass "64 concurrent first logins: every range is count-aligned in the pool, sub-uid start = sub-gid start"
+	pass "$NLOGINS concurrent first logins: every range is count-aligned in the pool, sub-uid start = sub-gid start"
 else
-	fail "64 concurrent first logins: every range is count-aligned in the pool" "$aligned"
+	fail "$NLOGINS concurrent first logins: every range is count-aligned in the pool" "$aligned"
 fi
 if [ "$(awk '{ print $2 }' "$T_DIR/dir.txt" | sort -n | tail -1)" = $((2147483648 + (NUSERS - 1) * C)) ]; then
-	pass "64 concurrent first logins: the lowest $NUSERS slots of the pool, no hole"
+	pass "$NLOGINS concurrent first logins: the lowest $NUSERS slots of the pool, no hole"
 else
-	fail "64 concurrent first logins: the lowest $NUSERS slots, no hole" "highest start $(awk '{ print $2 }' "$T_DIR/dir.txt" | sort -n | tail -1)"
+	fail "$NLOGINS concurrent first logins: the lowest $NUSERS slots, no hole" "highest start $(awk '{ print $2 }' "$T_DIR/dir.txt" | sort -n | tail -1)"
 fi
 for h in 1 2 3 4; do
 	want_u=$(for ((i = 1; i <= NUSERS; i++)); do
@@ -133,15 +140,15 @@ for h in 1 2 3 4; do
 done
 errs=$(log_new | grep '^<8[0-3]>' || true)
 if [ -z "$errs" ]; then
-	pass "64 concurrent first logins: no error logged by the module or the helper"
+	pass "$NLOGINS concurrent first logins: no error logged by the module or the helper"
 else
-	fail "64 concurrent first logins: no error logged by the module or the helper" "$(printf '%s' "$errs" | paste -sd '|')"
+	fail "$NLOGINS concurrent first logins: no error logged by the module or the helper" "$(printf '%s' "$errs" | paste -sd '|'); nslcd said: $(grep -a 'nslcd' "$LOG" | tail -n 8 | paste -sd '|')"
 fi
 n=$(log_new | grep -c 'pam_subid(.*allocated sub-ids for user=nidp' || true)
-if [ "$n" = 64 ]; then
-	pass "64 concurrent first logins: the module logged 64 allocations"
+if [ "$n" = "$NLOGINS" ]; then
+	pass "$NLOGINS concurrent first logins: the module logged $NLOGINS allocations"
 else
-	fail "64 concurrent first logins: the module logged 64 allocations" "$n lines"
+	fail "$NLOGINS concurrent first logins: the module logged $NLOGINS allocations" "$n lines"
 fi
 
 # ---------------------------------------------------------------------------------------------

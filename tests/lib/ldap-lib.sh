@@ -54,6 +54,12 @@ objectClass: olcGlobal
 cn: config
 olcPidFile: $d/slapd.pid
 olcServerID: ${LDAP_SID:-1}
+EOF
+	if [ -n "${LDAP_TLS_CERT:-}" ]; then
+		# TLS for ldaps:// and StartTLS (LDAP_LISTEN adds the TCP listeners on loopback).
+		printf 'olcTLSCertificateFile: %s\nolcTLSCertificateKeyFile: %s\n' "$LDAP_TLS_CERT" "$LDAP_TLS_KEY"
+	fi
+	cat <<EOF
 
 dn: cn=module{0},cn=config
 objectClass: olcModuleList
@@ -139,7 +145,8 @@ EOF
 ldap_run() {
 	local name=$1 d=$LDAP_ROOT/$1 i
 	rm -f "$d/ldapi"
-	slapd -d 0 -h "$(ldap_uri "$name")" -F "$d/config" >>"$d/slapd.log" 2>&1 &
+	# Only the private socket, unless a test asks for loopback TCP listeners too (LDAP_LISTEN).
+	slapd -d 0 -h "$(ldap_uri "$name")${LDAP_LISTEN:+ $LDAP_LISTEN}" -F "$d/config" >>"$d/slapd.log" 2>&1 &
 	LDAP_PID[$name]=$!
 	BG_PIDS+=("$!")
 	for ((i = 0; i < 1000; i++)); do
@@ -155,6 +162,8 @@ ldap_run() {
 }
 
 # ldap_start NAME [nounique|consumer PROVIDER]: a new server (see the top). Sets LDAP_URI and LURI.
+# LDAP_TLS_CERT/LDAP_TLS_KEY (PEM files) give it TLS; LDAP_LISTEN adds listeners (ldaps://, ldap://
+# on 127.0.0.1).
 ldap_start() {
 	local name=$1 d=$LDAP_ROOT/$1
 	mkdir -p "$d/config" "$d/db"
