@@ -49,6 +49,7 @@
 #define MAX_LOCK_TIMEOUT 3600u
 /* The run's deadline is the lock wait plus this: reading, deciding and writing two small files. */
 #define RUN_SLACK_S 10u
+#define DIR_SLACK_S 60u /* --directory for one user: its searches, adds and retries on top */
 
 /* The user as given or found, raw: every output escapes it (str_escape) where it is written. */
 struct ctx {
@@ -346,9 +347,13 @@ int main(int argc, char **argv)
 		usage_error("no user given");
 	if (optind + 1 != argc)
 		usage_error("one user only ('%s' is extra)", argv[optind + 1]);
-	if (directory)
+	if (directory) {
+		/* One user's directory work is a few bounded round trips (the configuration's
+		 * timeout each), then the same locked write: the same deadline, plus the network. */
+		arm_deadline(timeout + RUN_SLACK_S + DIR_SLACK_S);
 		return dirmode_main(&(struct dirmode_opts){ .root = root, .user = argv[optind], .dry_run = dry_run,
 							    .create = req.create, .lock_timeout_s = timeout });
+	}
 	(void)snprintf(c.user, sizeof(c.user), "%s", argv[optind]);
 	arm_deadline(timeout + RUN_SLACK_S);
 
