@@ -365,7 +365,8 @@ static bool clash_with(const struct collide_in *in, const char *owner, int (*get
 
 	for (int j = 0; j < n && rr && !out->found; j++)
 		for (size_t i = 0; i < in->n; i++) {
-			if (rr[j].count == 0 || !overlaps(in->r[i].start, last_id(&in->r[i]), rr[j].start,
+			/* A directory can hand back anything: judge only what the helpers would accept. */
+			if (!idrange_valid(rr[j].start, rr[j].count) || !overlaps(in->r[i].start, last_id(&in->r[i]), rr[j].start,
 							  (uint64_t)rr[j].start + rr[j].count - 1))
 				continue;
 			*out = (struct clash){ .found = true, .mine = in->r[i], .start = rr[j].start, .count = rr[j].count };

@@ -7,7 +7,8 @@
  * at run time (a build tree, a DESTDIR and an installed copy all answer alike).
  *
  * Matching: the text and each pattern are normalised the same way (ASCII case folded, the quotes
- * " ' ` and backslashes dropped, every run of blanks, newlines and NULs made one space), so a log
+ * " ' ` and backslashes dropped, and the typographic quotes U+2018, U+2019, U+201C, U+201D that
+ * web pages and chat turn them into; every run of blanks, newlines and NULs made one space), so a log
  * line matches however the runtime quoted or wrapped its values; a pattern's "*" matches any text,
  * and its pieces must appear in order. Every row that matches counts: the checks run are the
  * union of their ids. Nothing here exits or prints except explain_print*(). */
@@ -55,6 +56,13 @@ static char *normalise(const char *s, size_t len)
 
 		if (ch == '"' || ch == '\'' || ch == '`' || ch == '\\')
 			continue;
+		/* UTF-8 of U+2018 U+2019 U+201C U+201D: E2 80 98/99/9C/9D */
+		if (ch == 0xe2 && i + 2 < len && (unsigned char)s[i + 1] == 0x80 &&
+		    ((unsigned char)s[i + 2] == 0x98 || (unsigned char)s[i + 2] == 0x99 ||
+		     (unsigned char)s[i + 2] == 0x9c || (unsigned char)s[i + 2] == 0x9d)) {
+			i += 2;
+			continue;
+		}
 		if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\v' || ch == '\f' || ch == '\0') {
 			if (!space)
 				*d++ = ' ';

@@ -131,6 +131,12 @@ expect_check "--explain - (stdin)" kernel.max_user_namespaces pass
 run "$SC" --explain "NEWUIDMAP:   write to
 uid_map failed: 'Operation not permitted'" --json --no-probe
 expect_check "another case, quotes and a line break" helpers.newuidmap.privilege pass
+# Copied from a web page: typographic quotes inside the text a pattern spells out.
+run "$SC" --explain 'newuidmap: write to uid_map failed: “Operation not permitted”' --no-probe
+expect_out "typographic double quotes" 'matches 1 known message'
+expect_out "typographic double quotes" 'newuidmap: write to uid_map failed: Operation not permitted' 
+run "$SC" --explain 'newgidmap: ‘write to gid_map failed: Operation not permitted’' --no-probe
+expect_out "typographic single quotes" 'newgidmap: write to gid_map failed: Operation not permitted'
 head -c 1100000 /dev/zero | tr '\0' 'x' >"$T_DIR/big"
 RC=0
 "$SC" --explain - --no-probe <"$T_DIR/big" >/dev/null 2>"$T_DIR/big.err" || RC=$?
