@@ -760,6 +760,25 @@ static void remove_leftovers(const char *dir, const char *path, bool with_pids)
 	(void)closedir(d);
 }
 
+/* With /etc/.pwd.lock held: the lock files of subuid then subgid (stale ones taken over, see
+ * alloc_lock_file()), then what a killed earlier run left removed. Returns 0 or -errno with *err;
+ * files[i].locked tells the caller what to release. */
+static int lock_files(struct subid_file files[2], const char *dir, bool prefix, struct alloc_error *err)
+{
+	int r = 0;
+
+	for (int i = 0; i < 2 && r == 0; i++) {
+		r = alloc_lock_file(files[i].path, prefix ? 0 : ALLOC_LOCK_PWD_HELD, err);
+		if (r < 0)
+			err->file = files[i].name;
+		else
+			files[i].locked = true;
+	}
+	for (int i = 0; i < 2 && r == 0; i++)
+		remove_leftovers(dir, files[i].path, !prefix);
+	return r;
+}
+
 /* Steps 2-4 of alloc_transaction(), with every lock held. */
 static int transaction_locked(struct subid_file files[2], const char *dir, const struct alloc_request *req,
 			      bool prefix, struct alloc_result *ret, struct alloc_error *err)
@@ -843,20 +862,11 @@ int alloc_transaction(const struct alloc_request *req, struct alloc_result *ret,
 	pwdfd = pwd_lock(pwdlock, req->lock_timeout_s, err, "/etc/.pwd.lock");
 	if (pwdfd < 0)
 		return pwdfd;
-	for (int i = 0; i < 2 && r == 0; i++) {
-		r = alloc_lock_file(files[i].path, prefix ? 0 : ALLOC_LOCK_PWD_HELD, err);
-		if (r < 0)
-			err->file = files[i].name;
-		else
-			files[i].locked = true;
-	}
+	r = lock_files(files, dir, prefix, err);
 
-	/* 2-4. Read, decide, write; first clear what a killed run left. */
-	if (r == 0) {
-		for (int i = 0; i < 2; i++)
-			remove_leftovers(dir, files[i].path, !prefix);
+	/* 2-4. Read, decide, write. */
+	if (r == 0)
 		r = transaction_locked(files, dir, req, prefix, ret, err);
-	}
 
 	/* 5. Release in reverse order, whatever happened; a failed release is reported (its lock
 	 * then holds our pid, stale as soon as we exit) unless an earlier error is. */
@@ -1175,15 +1185,7 @@ int alloc_set_transaction(const char *root, unsigned lock_timeout_s, bool create
 		pwdfd = pwd_lock(pwdlock, lock_timeout_s, err, "/etc/.pwd.lock");
 		if (pwdfd < 0)
 			return pwdfd;
-		for (int i = 0; i < 2 && r == 0; i++) {
-			r = alloc_lock_file(files[i].path, prefix ? 0 : ALLOC_LOCK_PWD_HELD, err);
-			if (r < 0)
-				err->file = files[i].name;
-			else
-				files[i].locked = true;
-		}
-		for (int i = 0; i < 2 && r == 0; i++)
-			remove_leftovers(dir, files[i].path, !prefix);
+		r = lock_files(files, dir, prefix, err);
 	}
 	/* Read and plan both files before writing either. */
 	for (int i = 0; i < 2 && r == 0; i++) {

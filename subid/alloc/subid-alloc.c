@@ -59,7 +59,7 @@ struct ctx {
 
 static void usage(FILE *f)
 {
-	fprintf(f,
+	(void)fprintf(f,
 		"usage: subid-alloc [--mode first-fit|uid] [--count N] [--min N] [--max N] [--min-uid N]\n"
 		"                   [--by-uid] [--create] [--timeout S] [--root DIR] USER\n"
 		"       subid-alloc --directory [--create] [--timeout S] [--root DIR] USER\n"
@@ -82,7 +82,7 @@ __attribute__((noreturn, format(printf, 2, 3))) static void fail(const struct ct
 	va_end(ap);
 	/* The message quotes the user name and file content: escaped once, here, for each place. */
 	(void)str_escape(msg, ESCAPE_TEXT, text, sizeof(text));
-	fprintf(stderr, "subid-alloc: %s\n", text);
+	(void)fprintf(stderr, "subid-alloc: %s\n", text);
 	(void)str_escape(msg, ESCAPE_QUOTED, text, sizeof(text));
 	(void)str_escape(*c->user ? c->user : "?", ESCAPE_FIELD, user, sizeof(user));
 	if (c->uid >= 0)
@@ -101,7 +101,7 @@ __attribute__((noreturn, format(printf, 1, 2))) static void usage_error(const ch
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	(void)str_escape(msg, ESCAPE_TEXT, text, sizeof(text)); /* it quotes argv */
-	fprintf(stderr, "subid-alloc: %s\n", text);
+	(void)fprintf(stderr, "subid-alloc: %s\n", text);
 	usage(stderr);
 	exit(EXIT_USAGE);
 }

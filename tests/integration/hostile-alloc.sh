@@ -6,9 +6,9 @@
 # useradd and shadow's newuidmap use) says which ids are bob's; subid-alloc, pam_subid and
 # subid-check's proposed fix must never hand out any of them.
 # shellcheck source=tests/lib/lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 # shellcheck source=tests/lib/pam-lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/pam-lib.sh"
+. "$(dirname "$0")/../lib/pam-lib.sh"
 SUBID_CHECK=${SUBID_CHECK:-${abs_top_builddir:-}/subid/check/subid-check}
 [ -x "$SUBID_CHECK" ] || skip "subid-check is not built (SUBID_CHECK=$SUBID_CHECK)"
 command -v getsubids >/dev/null 2>&1 || skip "getsubids (shadow's libsubid reader, package uidmap) is not installed"

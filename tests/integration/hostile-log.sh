@@ -72,6 +72,18 @@ expect_clean() {
 	fi
 }
 
+# raw_free_output WHAT: the last run's stdout holds no raw control byte but the line ends, and no
+# byte >= 0x80.
+raw_free_output() {
+	local bad
+	bad=$(printf '%s' "$OUT" | LC_ALL=C grep -a $'[\x01-\x09\x0b-\x1f\x7f-\xff]' || true)
+	if [ -z "$bad" ]; then
+		pass "$1: no raw control or high byte in the output"
+	else
+		fail "$1: no raw control or high byte in the output" "$(printf '%s' "$bad" | cat -v | paste -sd '|')"
+	fi
+}
+
 # A target of the hostile user (no supplementary groups: the name is not one initgroups likes).
 hostile_target() {
 	setpriv --reuid "$HUID" --regid "$HUID" --clear-groups unshare -U sleep 60 </dev/null >/dev/null 2>&1 &
@@ -153,12 +165,7 @@ if [[ $OUT == *'user nidh"x action=map\x1b[2K\x0dZ\xe9 (uid '* ]]; then
 else
 	fail "subid-check, hostile user name: printed escaped" "$(printf '%s' "$OUT" | head -n 2 | cat -v | paste -sd '|')"
 fi
-bad=$(printf '%s' "$OUT" | LC_ALL=C grep -a $'[\x01-\x09\x0b-\x1f\x7f-\xff]' || true)
-if [ -z "$bad" ]; then
-	pass "subid-check, hostile user name: no raw control or high byte in the output"
-else
-	fail "subid-check, hostile user name: no raw control or high byte in the output" "$(printf '%s' "$bad" | cat -v | paste -sd '|')"
-fi
+raw_free_output "subid-check, hostile user name"
 
 TREE="$T_DIR/rootfs"
 mkdir -p "$TREE/tmp"
@@ -175,12 +182,7 @@ if [[ $OUT == *'tmp/x\x1b[2K\x0d  PASS rootfs.ownership: forged\x1b]0;title\x07\
 else
 	fail "subid-check rootfs, hostile file names: printed escaped" "$(printf '%s' "$OUT" | cat -v | paste -sd '|')"
 fi
-bad=$(printf '%s' "$OUT" | LC_ALL=C grep -a $'[\x01-\x09\x0b-\x1f\x7f-\xff]' || true)
-if [ -z "$bad" ]; then
-	pass "subid-check rootfs, hostile file names: no raw control or high byte in the output"
-else
-	fail "subid-check rootfs, hostile file names: no raw control or high byte in the output" "$(printf '%s' "$bad" | cat -v | paste -sd '|')"
-fi
+raw_free_output "subid-check rootfs, hostile file names"
 if ! printf '%s\n' "$OUT" | grep -q '^  PASS forged line'; then
 	pass "subid-check rootfs, hostile file names: no forged line"
 else

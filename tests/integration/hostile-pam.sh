@@ -15,9 +15,9 @@
 #  - a lock file naming a live process that does not hold /etc/.pwd.lock (a recycled pid) is taken
 #    over, and shadow's useradd works again after it.
 # shellcheck source=tests/lib/lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 # shellcheck source=tests/lib/pam-lib.sh
-. "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/pam-lib.sh"
+. "$(dirname "$0")/../lib/pam-lib.sh"
 SU=$(command -v su || true)
 [ -n "$SU" ] && [ -u "$SU" ] || skip "su is not installed setuid root"
 command -v python3 >/dev/null 2>&1 || skip "python3 is not installed"
@@ -59,28 +59,6 @@ asv() {
 	AS=(setpriv --reuid "$(uid_of "$1")" --regid "$(gid_of "$1")" --init-groups --)
 }
 
-# hold_pwd_lock: a process holding /etc/.pwd.lock as glibc's lckpwdf() does; PWHOLDER is its pid.
-hold_pwd_lock() {
-	rm -f "$T_DIR/pw.ready"
-	python3 -c '
-import fcntl, sys, time
-f = open("/etc/.pwd.lock", "a")
-fcntl.lockf(f, fcntl.LOCK_EX)
-open(sys.argv[1], "w").close()
-time.sleep(120)' "$T_DIR/pw.ready" </dev/null >/dev/null 2>&1 &
-	PWHOLDER=$!
-	BG_PIDS+=("$PWHOLDER")
-	for ((i = 0; i < 500; i++)); do
-		[ -e "$T_DIR/pw.ready" ] && return 0
-		sleep 0.01
-	done
-	return 1
-}
-release_pwd_lock() {
-	kill "$PWHOLDER" 2>/dev/null || true
-	wait "$PWHOLDER" 2>/dev/null || true
-}
-
 # stat_field PID N: field N of /proc/PID/stat (3 is the state), "gone" when PID is gone.
 stat_field() {
 	local s
@@ -118,6 +96,17 @@ wait_state() {
 		sleep 0.01
 	done
 	echo "$st"
+}
+
+# root_ids WHAT PID: every uid and gid of PID is 0, and it has no supplementary group.
+root_ids() {
+	local st
+	st=$(grep -E '^(Uid|Gid|Groups):' "/proc/$2/status" | tr -s ' \t' ' ' | sed 's/ $//' | paste -sd ' ')
+	if [ "$st" = "Uid: 0 0 0 0 Gid: 0 0 0 0 Groups:" ]; then
+		pass "$1: every uid and gid is 0, no supplementary group"
+	else
+		fail "$1: every uid and gid is 0, no supplementary group" "$st"
+	fi
 }
 
 # expect_eperm WHAT USER SIGNAL PID: the user's kill -SIGNAL PID fails with EPERM.
@@ -158,12 +147,7 @@ BG_PIDS+=("$SUPID")
 if helper_of "$SUPID"; then
 	pass "su's helper is running (waiting for /etc/.pwd.lock)"
 	W="helper waiting under su"
-	st=$(grep -E '^(Uid|Gid|Groups):' "/proc/$HPID/status" | tr -s ' \t' ' ' | sed 's/ $//' | paste -sd ' ')
-	if [ "$st" = "Uid: 0 0 0 0 Gid: 0 0 0 0 Groups:" ]; then
-		pass "$W: every uid and gid is 0, no supplementary group"
-	else
-		fail "$W: every uid and gid is 0, no supplementary group" "$st"
-	fi
+	root_ids "$W" "$HPID"
 	sid=$(stat_field "$HPID" 6)
 	pgrp=$(stat_field "$HPID" 5)
 	tty=$(stat_field "$HPID" 7)
@@ -262,12 +246,7 @@ if wait_exec "$SAPID" subid-alloc-set 2>/dev/null || [ "$(cat "/proc/$SAPID/comm
 		grep -q '^Uid:.0.0.0.0$' "/proc/$SAPID/status" 2>/dev/null && break
 		sleep 0.01
 	done
-	st=$(grep -E '^(Uid|Gid|Groups):' "/proc/$SAPID/status" | tr -s ' \t' ' ' | sed 's/ $//' | paste -sd ' ')
-	if [ "$st" = "Uid: 0 0 0 0 Gid: 0 0 0 0 Groups:" ]; then
-		pass "$W: every uid and gid is 0, no supplementary group"
-	else
-		fail "$W: every uid and gid is 0, no supplementary group" "$st"
-	fi
+	root_ids "$W" "$SAPID"
 	if [ "$(stat_field "$SAPID" 6)" = "$SAPID" ] && [ "$(stat_field "$SAPID" 7)" = 0 ]; then
 		pass "$W: a session of its own, no controlling terminal"
 	else

@@ -458,21 +458,8 @@ check_owner_mode "owner and mode kept" /etc/subgid root:root 600
 # lckpwdf()'s POSIX lock on /etc/.pwd.lock, as commonio_lock() does): the module gives up at its
 # timeout and writes nothing; the lock stays. (A lock file whose live pid does not hold
 # /etc/.pwd.lock is stale: hostile-pam.sh "recycled pid".)
-rm -f "$T_DIR/holder.ready"
-python3 -c '
-import fcntl, os, sys, time
-f = open("/etc/.pwd.lock", "a")
-fcntl.lockf(f, fcntl.LOCK_EX)
-with open("/etc/subuid.lock", "wb") as l:
-    l.write(b"%d\0" % os.getpid())
-open(sys.argv[1], "w").close()
-time.sleep(60)' "$T_DIR/holder.ready" </dev/null >/dev/null 2>&1 &
-HOLDER=$!
-BG_PIDS+=("$HOLDER")
-for ((i = 0; i < 500; i++)); do
-	[ -e "$T_DIR/holder.ready" ] && break
-	sleep 0.01
-done
+hold_pwd_lock /etc/subuid.lock
+HOLDER=$PWHOLDER
 reset_files
 snap
 pam_service "$PAM_SVC" timeout=5
@@ -488,8 +475,7 @@ if [ -e /etc/subuid.lock ] && [ "$(tr -d '\0' </etc/subuid.lock)" = "$HOLDER" ];
 else
 	fail "the live holder's lock is left alone" "/etc/subuid.lock: $(tr '\0' '@' </etc/subuid.lock 2>&1)"
 fi
-kill "$HOLDER" 2>/dev/null || true
-wait "$HOLDER" 2>/dev/null || true
+release_pwd_lock
 rm -f /etc/subuid.lock
 # The same with a dead pid: stale, taken over.
 sh -c 'exit 0' &
@@ -504,19 +490,7 @@ allocates "stale locks of pid $DEAD" nidpstale "$U" "$FF_U" "$FF_G" 65536
 # /etc/.pwd.lock held as glibc's lckpwdf() holds it (a POSIX write lock): timeout=1 gives up.
 PY=$(command -v python3 || true)
 if [ -n "$PY" ]; then
-	rm -f "$T_DIR/pwlock.ready"
-	"$PY" -c '
-import fcntl, sys, time
-f = open("/etc/.pwd.lock", "a")
-fcntl.lockf(f, fcntl.LOCK_EX)
-open(sys.argv[1], "w").close()
-time.sleep(60)' "$T_DIR/pwlock.ready" </dev/null >/dev/null 2>&1 &
-	PWHOLDER=$!
-	BG_PIDS+=("$PWHOLDER")
-	for ((i = 0; i < 500; i++)); do
-		[ -e "$T_DIR/pwlock.ready" ] && break
-		sleep 0.01
-	done
+	hold_pwd_lock
 	reset_files
 	t0=$(date +%s%N)
 	refused "/etc/.pwd.lock held (lckpwdf-style), timeout=1" nidppwd "lock" timeout=1
@@ -527,8 +501,7 @@ time.sleep(60)' "$T_DIR/pwlock.ready" </dev/null >/dev/null 2>&1 &
 	else
 		fail "/etc/.pwd.lock held: the sessions give up in time" "they took $(((t1 - t0) / 1000000)) ms"
 	fi
-	kill "$PWHOLDER" 2>/dev/null || true
-	wait "$PWHOLDER" 2>/dev/null || true
+	release_pwd_lock
 	U=$(uid_of nidppwd)
 	allocates "/etc/.pwd.lock released" nidppwd "$U" "$FF_U" "$FF_G" 65536
 else

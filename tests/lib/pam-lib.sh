@@ -256,3 +256,33 @@ expect_no_module_log() {
 		fail "$1: the module logged nothing" "$(printf '%s' "$l" | paste -sd '|')"
 	fi
 }
+
+# hold_pwd_lock [LOCKFILE]: a background process that holds /etc/.pwd.lock as glibc's lckpwdf()
+# does (a POSIX write lock) and, given LOCKFILE, then writes its pid and a NUL there, as shadow's
+# commonio_lock() does under it; PWHOLDER is its pid. Returns once the lock is held.
+hold_pwd_lock() {
+	local i
+	rm -f "$T_DIR/pw.ready"
+	python3 -c '
+import fcntl, os, sys, time
+f = open("/etc/.pwd.lock", "a")
+fcntl.lockf(f, fcntl.LOCK_EX)
+if sys.argv[2]:
+    with open(sys.argv[2], "wb") as l:
+        l.write(b"%d\0" % os.getpid())
+open(sys.argv[1], "w").close()
+time.sleep(120)' "$T_DIR/pw.ready" "${1:-}" </dev/null >/dev/null 2>&1 &
+	PWHOLDER=$!
+	BG_PIDS+=("$PWHOLDER")
+	for ((i = 0; i < 500; i++)); do
+		[ -e "$T_DIR/pw.ready" ] && return 0
+		sleep 0.01
+	done
+	return 1
+}
+
+# release_pwd_lock: end the hold_pwd_lock process.
+release_pwd_lock() {
+	kill "$PWHOLDER" 2>/dev/null || true
+	wait "$PWHOLDER" 2>/dev/null || true
+}
