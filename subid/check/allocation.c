@@ -127,7 +127,7 @@ static char *pam_subid_args(char *line)
 	return *end ? end + 1 : end;
 }
 
-static void check_pam_lines(struct check_ctx *c, const struct alloc_policy pol[2], bool pol_ok[2],
+static void check_pam_lines(struct check_ctx *c, const struct alloc_policy pol[2], const bool pol_ok[2],
 			    struct finding *f, unsigned *lines_seen)
 {
 	char dir[4096];
