@@ -135,10 +135,15 @@ wait_exec() {
 	return 1
 }
 
-# start_target UID GID: sets TARGET to the pid of `unshare -U sleep 60` run as UID:GID (with the
+# Targets sleep for TARGET_LIFE seconds, far longer than any test needs them (a loaded machine
+# made a 60 s target die in the middle of hostile.sh's RLIMIT_AS scan); the exit handler kills
+# them all.
+TARGET_LIFE=900
+
+# start_target UID GID: sets TARGET to the pid of `unshare -U sleep` run as UID:GID (with the
 # user's initial groups), once it sits in its new user namespace.
 start_target() {
-	setpriv --reuid "$1" --regid "$2" --init-groups unshare -U sleep 60 </dev/null >/dev/null 2>&1 &
+	setpriv --reuid "$1" --regid "$2" --init-groups unshare -U sleep "$TARGET_LIFE" </dev/null >/dev/null 2>&1 &
 	TARGET=$!
 	TARGETS+=("$TARGET")
 	wait_exec "$TARGET" sleep
@@ -148,9 +153,9 @@ start_target() {
 	fi
 }
 
-# start_plain UID GID: sets TARGET to a plain `sleep 60` (no new user namespace) as UID:GID.
+# start_plain UID GID: sets TARGET to a plain `sleep` (no new user namespace) as UID:GID.
 start_plain() {
-	setpriv --reuid "$1" --regid "$2" --init-groups sleep 60 </dev/null >/dev/null 2>&1 &
+	setpriv --reuid "$1" --regid "$2" --init-groups sleep "$TARGET_LIFE" </dev/null >/dev/null 2>&1 &
 	TARGET=$!
 	TARGETS+=("$TARGET")
 	wait_exec "$TARGET" sleep
