@@ -81,13 +81,24 @@ __attribute__((format(printf, 3, 4))) static int ignore(pam_handle_t *pamh, cons
 	return PAM_IGNORE;
 }
 
+/* An option value for a log line: pam.d is a file, and every field from a file is escaped. */
+static const char *opt_clean(const char *v, char *buf, size_t size)
+{
+	(void)str_escape(v, ESCAPE_QUOTED, buf, size);
+	return buf;
+}
+
 static int opt_u32(pam_handle_t *pamh, const char *arg, const char *val, uint32_t *ret)
 {
 	int r = subid_parse_u32_str(val, ret);
 
-	if (r < 0)
-		pam_syslog(pamh, LOG_ERR, "option %s: '%s' is %s; refusing to allocate with a configuration I cannot read",
-			   arg, val, r == -ERANGE ? "above 4294967295" : "not a plain decimal number");
+	char clean[ESCAPE_MAX(64)];
+
+	if (r < 0) {
+		(void)str_escape(arg, ESCAPE_QUOTED, clean, sizeof(clean)); /* "key=value" as written */
+		pam_syslog(pamh, LOG_ERR, "option %s is %s; refusing to allocate with a configuration I cannot read",
+			   clean, r == -ERANGE ? "above 4294967295" : "not a plain decimal number");
+	}
 	return r;
 }
 
@@ -97,6 +108,7 @@ static int parse_opts(pam_handle_t *pamh, int argc, const char **argv, struct op
 {
 	*o = (struct opts){ .timeout = DEF_TIMEOUT, .helper = SUBID_ALLOC_PATH };
 	for (int i = 0; i < argc; i++) {
+		char clean[ESCAPE_MAX(64)];
 		const char *a = argv[i], *eq = strchr(a, '=');
 		size_t klen = eq ? (size_t)(eq - a) : strlen(a);
 		const char *v = eq ? eq + 1 : NULL;
@@ -117,7 +129,9 @@ static int parse_opts(pam_handle_t *pamh, int argc, const char **argv, struct op
 			} else if (strcmp(v, "uid") == 0) {
 				o->mode = ALLOC_UID;
 			} else {
-				pam_syslog(pamh, LOG_ERR, "option mode=%s: expected first-fit or uid; refusing to allocate", v);
+				pam_syslog(pamh, LOG_ERR,
+					   "option mode=%s: expected first-fit or uid; refusing to allocate",
+					   opt_clean(v, clean, sizeof(clean)));
 				return -EINVAL;
 			}
 			o->have_mode = true;
@@ -157,18 +171,20 @@ static int parse_opts(pam_handle_t *pamh, int argc, const char **argv, struct op
 			} else if (strcmp(v, "files") == 0) {
 				o->directory = false;
 			} else {
-				pam_syslog(pamh, LOG_ERR, "option source=%s: expected files or directory; refusing to allocate", v);
+				pam_syslog(pamh, LOG_ERR,
+					   "option source=%s: expected files or directory; refusing to allocate",
+					   opt_clean(v, clean, sizeof(clean)));
 				return -EINVAL;
 			}
 		} else if (v && KEY("helper")) {
 			if (v[0] != '/') {
-				pam_syslog(pamh, LOG_ERR, "option helper=%s: not an absolute path; refusing to allocate", v);
+				pam_syslog(pamh, LOG_ERR,
+					   "option helper=%s: not an absolute path; refusing to allocate",
+					   opt_clean(v, clean, sizeof(clean)));
 				return -EINVAL;
 			}
 			o->helper = v;
 		} else {
-			char clean[128];
-
 			(void)str_escape(a, ESCAPE_QUOTED, clean, sizeof(clean));
 			pam_syslog(pamh, LOG_ERR, "unknown option \"%s\" ignored", clean);
 		}
@@ -217,8 +233,11 @@ static int uid_scope(pam_handle_t *pamh, struct opts *o)
 		if (!defs || !logindefs_get(defs, len, keys[i], &v, &vlen))
 			continue;
 		if (subid_parse_u32(v, vlen, dst[i]) < 0) {
-			pam_syslog(pamh, LOG_ALERT, PATH_LOGIN_DEFS ": %s is '%.*s', not a plain decimal number", keys[i],
-				   (int)(vlen > 40 ? 40 : vlen), v);
+			char clean[ESCAPE_MAX(40)];
+
+			(void)str_escape_mem(v, vlen > 40 ? 40 : vlen, ESCAPE_QUOTED, clean, sizeof(clean));
+			pam_syslog(pamh, LOG_ALERT, PATH_LOGIN_DEFS ": %s is '%s', not a plain decimal number", keys[i],
+				   clean);
 			return PAM_SESSION_ERR;
 		}
 	}

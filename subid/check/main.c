@@ -346,9 +346,14 @@ int main(int argc, char **argv)
 		c.path_env = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 	if (resolve_user(&c, user) < 0) {
-		fprintf(stderr, "subid-check: user %s%s%s not found in the user database%s%s\n",
-			user ? "'" : "", user ? user : "(the caller)", user ? "'" : "", *c.sysroot ? " of " : "",
-			c.sysroot);
+		_cleanup_free_ char *u = NULL, *root = NULL;
+
+		/* argv, printed on a terminal: escaped as every other text we print. */
+		if (str_escape_alloc(user ? user : "", ESCAPE_TEXT, &u) < 0 ||
+		    str_escape_alloc(c.sysroot, ESCAPE_TEXT, &root) < 0)
+			return EXIT_CANNOT;
+		fprintf(stderr, "subid-check: user %s%s%s not found in the user database%s%s\n", user ? "'" : "",
+			user ? u : "(the caller)", user ? "'" : "", *c.sysroot ? " of " : "", root);
 		return EXIT_CANNOT;
 	}
 	if (user && c.live && getuid() != 0 && c.uid != getuid())

@@ -156,6 +156,13 @@ run pamtester "$PAM_SVC" $'nidq"r x=1\n<13>forged\r' open_session close_session
 expect_ours "pam_subid, unknown hostile name" "pam_subid(" 'user=nidq\x22r\x20x\x3d1\x0a<13>forged\x0d is not in the user database'
 expect_clean "pam_subid, unknown hostile name"
 
+# Option values from /etc/pam.d (a file, so escaped too): an unknown mode= and a bad count=.
+pam_service "$PAM_SVC" $'mode=x\e[2J\xff' $'count=1\e]0;t\a'
+log_mark
+run pamtester "$PAM_SVC" "$PNAME" open_session close_session
+expect_ours "pam_subid, hostile option value" "pam_subid(" 'option mode=x\x1b[2J\xff: expected first-fit or uid'
+expect_clean "pam_subid, hostile option value"
+
 # ---------------------------------------------------------------------------------------------
 # subid-check: the user's name (human output), and rootfs file names.
 
@@ -166,6 +173,12 @@ else
 	fail "subid-check, hostile user name: printed escaped" "$(printf '%s' "$OUT" | head -n 2 | cat -v | paste -sd '|')"
 fi
 raw_free_output "subid-check, hostile user name"
+run "$SUBID_CHECK" --no-probe --user $'nidnone\e[2K\rPASS\xe9'
+if [[ $ERR == *"user 'nidnone\x1b[2K\x0dPASS\xe9' not found"* ]]; then
+	pass "subid-check, unknown hostile user name: stderr escaped"
+else
+	fail "subid-check, unknown hostile user name: stderr escaped" "$(printf '%s' "$ERR" | cat -v)"
+fi
 
 TREE="$T_DIR/rootfs"
 mkdir -p "$TREE/tmp"
