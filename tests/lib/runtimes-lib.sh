@@ -120,6 +120,11 @@ rt_add_user() {
 	useradd -M -l -s /bin/sh "$RT_NAME"
 	RT_UID=$(id -u "$RT_NAME")
 	RT_GID=$(id -g "$RT_NAME")
+	# useradd gives the user ranges of its own when the files exist (login.defs SUB_UID_COUNT):
+	# the user is to have exactly the one range of the test.
+	touch /etc/subuid /etc/subgid
+	sed -i "/^$RT_NAME:/d; /^$RT_UID:/d" /etc/subuid
+	sed -i "/^$RT_NAME:/d; /^$RT_UID:/d" /etc/subgid
 	printf '%s:%s:%s\n' "$RT_NAME" "$RT_SUBUID" "$RT_COUNT" >>/etc/subuid
 	printf '%s:%s:%s\n' "$RT_NAME" "$RT_SUBGID" "$RT_COUNT" >>/etc/subgid
 	chmod 644 /etc/subuid /etc/subgid
@@ -127,10 +132,14 @@ rt_add_user() {
 }
 
 # rt_fresh_dirs TAG: a new empty HOME and XDG_RUNTIME_DIR for the current user (no pause process
-# or daemon state of an earlier run to join).
+# or daemon state of an earlier run to join). XDG_RUNTIME_DIR is kept short: podman 4.3 refuses a
+# runroot ($XDG_RUNTIME_DIR/containers) longer than 50 characters in the `container cleanup` that
+# conmon runs when a container exits, and `podman run` then waits 20 s for the exit code.
+RT_NRUN=0
 rt_fresh_dirs() {
+	RT_NRUN=$((RT_NRUN + 1))
 	RT_HOME=$T_DIR/home-$1
-	RT_RUN=$T_DIR/run-$1
+	RT_RUN=$T_DIR/r$RT_NRUN
 	mkdir -p "$RT_HOME" "$RT_RUN"
 	chown "$RT_UID:$RT_GID" "$RT_HOME" "$RT_RUN"
 	chmod 700 "$RT_HOME" "$RT_RUN"
@@ -150,7 +159,7 @@ rt_busybox_tar() {
 	[ -x /bin/busybox ] || skip "/bin/busybox is missing (apt-get install busybox-static)"
 	mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/tmp" "$root/etc" "$root/vol"
 	cp /bin/busybox "$root/bin/busybox"
-	for c in sh ls id cat chown stat touch echo sleep mkdir; do ln -s busybox "$root/bin/$c"; done
+	for c in sh ls id cat chown stat touch echo sleep mkdir true; do ln -s busybox "$root/bin/$c"; done
 	printf 'root:x:0:0:root:/:/bin/sh\n' >"$root/etc/passwd"
 	printf 'root:x:0:\n' >"$root/etc/group"
 	RT_TAR=$T_DIR/busybox.tar
