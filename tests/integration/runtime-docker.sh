@@ -28,7 +28,7 @@ rt_busybox_tar
 rt_add_user nidt-dock 300000 400000 65536
 
 DPID='' NS=''
-# shellcheck disable=SC2317 # run by rt_exit
+# shellcheck disable=SC2317 # run at exit
 stop_dockerd() {
 	local i
 	[ -n "$DPID" ] || return 0
@@ -50,8 +50,8 @@ setsid -w setpriv --reuid "$RT_UID" --regid "$RT_GID" --init-groups \
 	env -i HOME="$RT_HOME" XDG_RUNTIME_DIR="$RT_RUN" USER="$RT_NAME" PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 	"$DOCKERD_ROOTLESS" --storage-driver vfs >"$T_DIR/dockerd.log" 2>&1 </dev/null &
 DPID=$!
-BG_PIDS+=("$DPID")
-RT_STOPS+=(stop_dockerd)
+track "$DPID"
+at_exit stop_dockerd
 export DOCKER_HOST=unix://$RT_RUN/docker.sock
 # dk CMD...: the docker client as the user, talking to this dockerd.
 dk() { rt_as env DOCKER_HOST="$DOCKER_HOST" timeout 120 "$DOCKER" "$@"; }

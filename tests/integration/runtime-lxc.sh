@@ -35,12 +35,12 @@ chown -R "$RT_UID:$RT_GID" "$RT_HOME/.config"
 C=nidt-c1
 ROOTFS=$RT_HOME/.local/share/lxc/$C/rootfs
 NS=
-# shellcheck disable=SC2317 # run by rt_exit
+# shellcheck disable=SC2317 # run at exit
 stop_container() {
 	rt_as timeout 30 lxc-stop -n "$C" -k >/dev/null 2>&1 || true
 	rt_kill_ns "$NS"
 }
-RT_STOPS+=(stop_container)
+at_exit stop_container
 
 # lxc-checkconfig tests only the setuid bit of the helpers it finds on PATH (ours, here), so it
 # warns about helpers that LXC itself (below) runs without complaint.
@@ -54,7 +54,7 @@ if [[ $OUT == *"User namespace: "* ]]; then
 		fi
 	done
 else
-	echo "# skip: lxc-checkconfig found no kernel config to read (exit $RC), so it checks no helper: $(sed -n 1p <<<"$OUT$ERR")"
+	skip_some "lxc-checkconfig found no kernel config to read (exit $RC), so it checks no helper: $(sed -n 1p <<<"$OUT$ERR")"
 fi
 
 run rt_as timeout 120 lxc-create -n "$C" -t busybox

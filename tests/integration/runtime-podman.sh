@@ -39,12 +39,12 @@ remember_pause() {
 	p=$(cat "$f")
 	PAUSE_NS+=("$(readlink "/proc/$p/ns/user" 2>/dev/null || true)")
 }
-# shellcheck disable=SC2317 # run by rt_exit
+# shellcheck disable=SC2317 # run at exit
 stop_podman() {
 	local ns
 	for ns in "${PAUSE_NS[@]}"; do rt_kill_ns "$ns"; done
 }
-RT_STOPS+=(stop_podman)
+at_exit stop_podman
 
 # new_user NAME SUBUID SUBGID COUNT: rt_add_user, then import the image as that user.
 new_user() {
@@ -97,7 +97,7 @@ if [ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; then
 	check_rc "podman --runtime crun on the host's hybrid cgroups" 126
 	check_err "podman --runtime crun on the host's hybrid cgroups" "crun: cgroups in hybrid mode not supported"
 else
-	echo "# skip: the host's cgroups are not hybrid ($(stat -f -c %T /sys/fs/cgroup) at /sys/fs/cgroup): no crun refusal to show"
+	skip_some "the host's cgroups are not hybrid ($(stat -f -c %T /sys/fs/cgroup) at /sys/fs/cgroup): no crun refusal to show"
 fi
 rt_cgroup2
 # With cgroup2 at /sys/fs/cgroup (ours) and no cgroups of its own, crun runs the container.
@@ -175,7 +175,5 @@ check_built "podman build" localhost/newidmap-build "${PODMAN[@]}" --runtime cru
 expect_rootless_maps "podman build"
 
 stop_podman
-for ns in "${PAUSE_NS[@]}"; do
-	rt_expect_ns_empty "podman's pause process and containers stopped" "$ns"
-done
+rt_expect_ns_empty "podman's pause processes and containers stopped" "${PAUSE_NS[@]}"
 finish

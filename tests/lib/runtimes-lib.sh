@@ -1,7 +1,8 @@
 # shellcheck shell=bash disable=SC2034 # the variables set here are for the tests that source it
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Shared helpers of the real-runtime tests (tests/integration/runtime-*.sh), sourced after
-# lib.sh, so everything below happens in lib.sh's private mount namespace (tmpfs $T_DIR, overlay
+# lib.sh (whose at_exit runs a runtime's own cleanup before the harness's), so everything below
+# happens in lib.sh's private mount namespace (tmpfs $T_DIR, overlay
 # over /etc, our helpers copied to $BIN with their file capabilities). Nothing here touches the
 # host: /dev, /usr/bin/newuidmap, /sys/fs/cgroup are replaced by mounts in that namespace only.
 #
@@ -75,7 +76,7 @@ with open(sys.argv[2], "ab", buffering=0) as f:
         d = s.recv(65536)
         f.write(d.rstrip(b"\0\n") + b"\n")
 EOF
-	BG_PIDS+=("$!")
+	track "$!"
 	for ((i = 0; i < 500; i++)); do
 		[ -e "$RT_LOG.ready" ] && [ -S /dev/log ] && return 0
 		sleep 0.01
@@ -195,21 +196,24 @@ rt_ns_pids() {
 	done
 }
 
-# rt_expect_ns_empty WHAT NS: within 10 s no live process is left in user namespace NS (killed
-# processes take a moment to exit and be reaped).
+# rt_expect_ns_empty WHAT NS...: within 10 s no live process is left in the user namespaces NS
+# (killed processes take a moment to exit and be reaped).
 rt_expect_ns_empty() {
-	local i left
+	local what=$1 i ns left
+	shift
+	if [ $# = 0 ] || [ -z "$1" ]; then
+		fail "$what: no process left in its user namespace" "the namespace was never found"
+		return 0
+	fi
 	for ((i = 0; i < 1000; i++)); do
-		left=$(rt_ns_pids "$2" | paste -sd ' ')
+		left=$(for ns in "$@"; do rt_ns_pids "$ns"; done | paste -sd ' ')
 		[ -n "$left" ] || break
 		sleep 0.01
 	done
-	if [ -z "$2" ]; then
-		fail "$1: no process left in its user namespace" "the namespace was never found"
-	elif [ -z "$left" ]; then
-		pass "$1: no process left in its user namespace"
+	if [ -z "$left" ]; then
+		pass "$what: no process left in its user namespace${2:+s ($# of them)}"
 	else
-		fail "$1: no process left in its user namespace" "pids $left: $(ps -o pid=,stat=,args= -p "${left// /,}" | paste -sd '|')"
+		fail "$what: no process left in its user namespace" "pids $left: $(ps -o pid=,stat=,args= -p "${left// /,}" | paste -sd '|')"
 	fi
 }
 
@@ -232,15 +236,3 @@ rt_expect() {
 rt_section() {
 	awk -v n="$1" '/^\/$/ { s++; next } s == n'
 }
-
-# The runtime's own cleanups (functions named in RT_STOPS) run before lib.sh's cleanup, which
-# still sees the script's exit status.
-RT_STOPS=()
-rt_exit() {
-	local rc=$? f
-	set +e
-	for f in "${RT_STOPS[@]}"; do "$f"; done
-	(exit "$rc")
-	cleanup
-}
-trap rt_exit EXIT
