@@ -23,11 +23,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "check.h"
 #include "number.h"
 #include "range.h"
+#include "sssdconf.h"
 #include "util.h"
 
 #define SSSD_CONF "/etc/sssd/sssd.conf"
@@ -49,11 +49,6 @@ static const struct reserved {
 	{ 2147352576, 2147418111, "systemd's foreign UID range 2147352576-2147418111 (foreign OS images)" },
 };
 
-struct domain_range {
-	char what[160];
-	uint64_t lo, hi; /* inclusive */
-};
-
 static bool overlaps(uint64_t alo, uint64_t ahi, uint64_t blo, uint64_t bhi)
 {
 	return alo <= bhi && blo <= ahi;
@@ -64,171 +59,36 @@ static uint64_t last_id(const struct idrange *r)
 	return (uint64_t)r->start + r->count - 1;
 }
 
-/* ------------------------------------------------------------------------------------------ */
-/* sssd.conf: the INI grammar SSSD uses (sections, "key = value", '#' and ';' comments) */
-
-static char *trim(char *s)
-{
-	char *e;
-
-	s += strspn(s, " \t");
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-		*--e = '\0';
-	return s;
-}
-
-static bool word_in_list(const char *list, const char *word)
-{
-	size_t wl = strlen(word);
-
-	for (const char *p = list; *p;) {
-		size_t l;
-
-		p += strspn(p, ", \t");
-		l = strcspn(p, ", \t");
-		if (l == wl && strncasecmp(p, word, wl) == 0)
-			return true;
-		p += l;
-	}
-	return false;
-}
-
-struct sssd_domain {
-	char name[64];
-	char provider[32];
-	int id_mapping; /* -1 unset */
-	bool has_min, has_max, has_rmin, has_rmax;
-	uint32_t min_id, max_id, rmin, rmax;
-};
-
-/* Parse buf (NUL-terminated, modified) into the ranges of the active domains. Returns how many;
- * *seen gets a short description of the domains read (for a pass). */
-static size_t parse_sssd(char *buf, struct domain_range *out, size_t max, char *seen, size_t seen_size)
-{
-	struct sssd_domain d[32];
-	size_t nd = 0, n = 0, used = 0;
-	char domains[512] = "";
-	bool have_list = false;
-	struct sssd_domain *cur = NULL;
-	bool in_sssd = false;
-	char *save = NULL;
-
-	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *l = trim(line), *eq, *key, *val;
-		uint32_t v;
-
-		if (!*l || *l == '#' || *l == ';')
-			continue;
-		if (*l == '[') {
-			char *end = strchr(l, ']');
-
-			cur = NULL;
-			in_sssd = false;
-			if (!end)
-				continue;
-			*end = '\0';
-			l = trim(l + 1);
-			if (strcmp(l, "sssd") == 0) {
-				in_sssd = true;
-			} else if (strncmp(l, "domain/", 7) == 0 && nd < ELEMENTSOF(d)) {
-				cur = &d[nd++];
-				*cur = (struct sssd_domain){ .id_mapping = -1 };
-				snprintf(cur->name, sizeof(cur->name), "%s", l + 7);
-			}
-			continue;
-		}
-		eq = strchr(l, '=');
-		if (!eq)
-			continue;
-		*eq = '\0';
-		key = trim(l);
-		val = trim(eq + 1);
-		if (in_sssd && strcmp(key, "domains") == 0) {
-			snprintf(domains, sizeof(domains), "%s", val);
-			have_list = true;
-		}
-		if (!cur)
-			continue;
-		if (strcmp(key, "id_provider") == 0)
-			snprintf(cur->provider, sizeof(cur->provider), "%s", val);
-		else if (strcmp(key, "ldap_id_mapping") == 0)
-			cur->id_mapping = strcasecmp(val, "true") == 0 || strcasecmp(val, "yes") == 0 || strcmp(val, "1") == 0;
-		else if (strcmp(key, "min_id") == 0 && subid_parse_u32_str(val, &v) == 0)
-			cur->has_min = true, cur->min_id = v;
-		else if (strcmp(key, "max_id") == 0 && subid_parse_u32_str(val, &v) == 0)
-			cur->has_max = true, cur->max_id = v;
-		else if (strcmp(key, "ldap_idmap_range_min") == 0 && subid_parse_u32_str(val, &v) == 0)
-			cur->has_rmin = true, cur->rmin = v;
-		else if (strcmp(key, "ldap_idmap_range_max") == 0 && subid_parse_u32_str(val, &v) == 0)
-			cur->has_rmax = true, cur->rmax = v;
-	}
-	seen[0] = '\0';
-	for (size_t i = 0; i < nd; i++) {
-		struct sssd_domain *x = &d[i];
-		/* ldap_id_mapping: off by default, on by default for the AD provider (sssd-ad(5)). */
-		bool mapping = x->id_mapping == 1 || (x->id_mapping == -1 && strcmp(x->provider, "ad") == 0);
-		int w;
-
-		if (have_list && !word_in_list(domains, x->name))
-			continue; /* not in [sssd] domains: SSSD does not serve it */
-		w = snprintf(seen + used, seen_size - used, "%s%s (id_provider %s%s)", used ? ", " : "", x->name,
-			     *x->provider ? x->provider : "unset", mapping ? ", id mapping" : "");
-		if (w > 0 && (size_t)w < seen_size - used)
-			used += (size_t)w;
-		if (mapping && n < max) {
-			/* ldap_idmap_range_max is exclusive; defaults 200000 and 2000200000 (sssd-ldap(5)). */
-			uint64_t lo = x->has_rmin ? x->rmin : 200000, hi = (x->has_rmax ? x->rmax : 2000200000) - 1ULL;
-
-			if (lo <= hi && (x->has_rmax ? x->rmax : 1) > 0) {
-				out[n] = (struct domain_range){ .lo = lo, .hi = hi };
-				snprintf(out[n].what, sizeof(out[n].what),
-					 "SSSD domain %s's id mapping range %llu-%llu (ldap_idmap_range_min/_max)", x->name,
-					 (unsigned long long)lo, (unsigned long long)hi);
-				n++;
-			}
-		}
-		/* min_id/max_id bound the ids the domain may return (max_id 0: no bound). A domain that
-		 * sets them says where its users' ids are: FreeIPA's id range, for example. */
-		if ((x->has_min || (x->has_max && x->max_id > 0)) && n < max) {
-			uint64_t lo = x->has_min && x->min_id > 0 ? x->min_id : 1;
-			uint64_t hi = x->has_max && x->max_id > 0 ? x->max_id : UINT64_C(4294967294);
-
-			if (lo <= hi) {
-				out[n] = (struct domain_range){ .lo = lo, .hi = hi };
-				snprintf(out[n].what, sizeof(out[n].what), "SSSD domain %s's id range %llu-%llu (min_id/max_id)",
-					 x->name, (unsigned long long)lo, (unsigned long long)hi);
-				n++;
-			}
-		}
-	}
-	return n;
-}
-
-/* The ranges SSSD hands out here. Returns how many, or -errno reading sssd.conf. */
-static int directory_ranges(const struct check_ctx *c, struct domain_range *out, size_t max, char *seen,
-			    size_t seen_size)
+/* The ranges SSSD's domains hand out here (lib/sssdconf.c). Returns how many (at most max are
+ * stored), or -errno reading sssd.conf; *ret_domains gets how many domains SSSD serves. */
+static int directory_ranges(const struct check_ctx *c, struct sssd_id_range *out, size_t max, size_t *ret_domains)
 {
 	_cleanup_free_ char *buf = NULL;
-	size_t len;
+	size_t len, n;
 	int r = check_read_file(c, SSSD_CONF, &buf, &len);
 
 	if (r < 0)
 		return r;
-	/* An embedded NUL ends the text early: what follows is not configuration SSSD would read. */
-	return (int)parse_sssd(buf, out, max, seen, seen_size);
+	n = sssdconf_id_ranges(buf, len, out, max, ret_domains);
+	return (int)(n < max ? n : max);
+}
+
+static void describe_range(const struct sssd_id_range *d, char *buf, size_t size)
+{
+	snprintf(buf, size, "SSSD domain %s's %s %llu-%llu (%s)", d->domain, d->idmap ? "id mapping range" : "id range",
+		 (unsigned long long)d->lo, (unsigned long long)d->hi,
+		 d->idmap ? "ldap_idmap_range_min/_max" : "min_id/max_id");
 }
 
 size_t check_reserved_ranges(const struct check_ctx *c, struct idrange *out, size_t max)
 {
-	struct domain_range d[MAX_DOMAIN_RANGES];
-	char seen[512];
-	size_t n = 0;
+	struct sssd_id_range d[MAX_DOMAIN_RANGES];
+	size_t n = 0, ndom;
 	int nd;
 
 	for (size_t i = 0; i < ELEMENTSOF(systemd_ranges) && n < max; i++)
 		out[n++] = (struct idrange){ systemd_ranges[i].lo, systemd_ranges[i].hi - systemd_ranges[i].lo + 1 };
-	nd = directory_ranges(c, d, ELEMENTSOF(d), seen, sizeof(seen));
+	nd = directory_ranges(c, d, ELEMENTSOF(d), &ndom);
 	for (int i = 0; i < nd && n < max; i++) {
 		uint64_t cnt = d[i].hi - d[i].lo + 1;
 
@@ -306,13 +166,14 @@ static void check_systemd(struct check_ctx *c, const struct collide_in *in)
 static void check_directory(struct check_ctx *c, const struct collide_in *in)
 {
 	static const char exp[] = "no range inside the ids an SSSD domain hands out";
-	struct domain_range d[MAX_DOMAIN_RANGES];
-	char seen[512], obs[1024];
+	struct sssd_id_range d[MAX_DOMAIN_RANGES];
+	char obs[1024], what[256];
+	size_t ndom = 0;
 	int nd;
 
 	if (no_ranges(c, in, "directory_ranges"))
 		return;
-	nd = directory_ranges(c, d, ELEMENTSOF(d), seen, sizeof(seen));
+	nd = directory_ranges(c, d, ELEMENTSOF(d), &ndom);
 	if (nd == -ENOENT) {
 		emit_id(c, in->kind, "directory_ranges", VERDICT_PASS, exp, NULL,
 			"no " SSSD_CONF ": no SSSD domain hands out ids here");
@@ -331,17 +192,18 @@ static void check_directory(struct check_ctx *c, const struct collide_in *in)
 			if (!overlaps(in->r[i].start, last_id(&in->r[i]), d[j].lo, d[j].hi))
 				continue;
 			fix = in->fix(in->ctx, in->which, &in->r[i]);
+			describe_range(&d[j], what, sizeof(what));
 			snprintf(obs, sizeof(obs),
 				 "%s's %s range %u-%llu overlaps %s: a directory user given a %s there is reachable from "
 				 "%s's containers",
-				 c->user, in->kind, in->r[i].start, (unsigned long long)last_id(&in->r[i]), d[j].what,
+				 c->user, in->kind, in->r[i].start, (unsigned long long)last_id(&in->r[i]), what,
 				 in->idword, c->user);
 			emit_id(c, in->kind, "directory_ranges", VERDICT_WARN, exp,
 				fix ? fix : "move the range out of the directory's id range", obs);
 			return;
 		}
-	snprintf(obs, sizeof(obs), "%d id range%s of SSSD domains (%s), none overlapping", nd, nd == 1 ? "" : "s",
-		 *seen ? seen : "no active domain");
+	snprintf(obs, sizeof(obs), "%d id range%s of the %zu domain%s SSSD serves, none overlapping", nd,
+		 nd == 1 ? "" : "s", ndom, ndom == 1 ? "" : "s");
 	emit_id(c, in->kind, "directory_ranges", VERDICT_PASS, exp, NULL, obs);
 }
 

@@ -152,7 +152,7 @@ sc
 AVOID="200000-2000199999"
 expect subids.subuid.directory_ranges warn "alice's subuid range 165536-231071" \
 	"SSSD domain ad.example.com's id mapping range 200000-2000199999" "--del-subuids 165536-231071" fix-avoids
-expect subids.subgid.directory_ranges pass "1 id range of SSSD domains (ad.example.com (id_provider ad, id mapping))"
+expect subids.subgid.directory_ranges pass "1 id range of the 1 domain SSSD serves"
 AVOID=""
 
 root sssd_ad_nomap 'alice:165536:65536
@@ -161,7 +161,7 @@ root sssd_ad_nomap 'alice:165536:65536
 printf '[sssd]\ndomains = ad.example.com\n[domain/ad.example.com]\nid_provider = ad\nldap_id_mapping = False\n' \
 	>"$R/etc/sssd/sssd.conf"
 sc
-expect subids.subuid.directory_ranges pass "0 id ranges of SSSD domains"
+expect subids.subuid.directory_ranges pass "0 id ranges of the 1 domain SSSD serves"
 
 root sssd_ldap 'alice:100000:65536
 ' 'alice:300000:65536
@@ -189,7 +189,7 @@ EOF
 sc
 expect subids.subgid.directory_ranges warn "alice's subgid range 300000-365535" \
 	"SSSD domain corp's id mapping range 350000-399999 (ldap_idmap_range_min/_max)" "--del-subgids 300000-365535"
-expect subids.subuid.directory_ranges pass "2 id ranges of SSSD domains"
+expect subids.subuid.directory_ranges pass "2 id ranges of the 2 domains SSSD serves"
 printf 'alice:1200100000:65536\n' >"$R/etc/subuid"
 sc
 expect subids.subuid.directory_ranges warn "SSSD domain ipa.example.com's id range 1200000000-1200199999 (min_id/max_id)"
