@@ -82,6 +82,7 @@ void check_area_kernel(struct check_ctx *c);    /* kernel.*  : userns, sysctls, 
 void check_area_helpers(struct check_ctx *c);   /* helpers.* : newuidmap/newgidmap in PATH, privilege, nosuid */
 void check_area_subids(struct check_ctx *c);    /* subids.*  : the user's ranges, syntax, overlaps, nsswitch, login.defs */
 void check_subids_allocation(struct check_ctx *c); /* subids.allocation (allocation.c), run by check_area_subids */
+void check_subids_directory(struct check_ctx *c);  /* subids.directory.* (directory.c), run by check_area_subids */
 void check_area_probe(struct check_ctx *c);     /* probe.*   : live user namespace through the helpers */
 void check_area_container(struct check_ctx *c); /* container.* : /proc masks, pid ns, /sys, cgroup, fuse, network */
 

@@ -1434,6 +1434,7 @@ void check_area_subids(struct check_ctx *c)
 	check_nsswitch(&s);
 	check_login_defs(&s);
 	check_subids_allocation(c);
+	check_subids_directory(c);
 out:
 	for (int i = 0; i < 2; i++) {
 		struct kind *k = &s.k[i];

@@ -14,7 +14,8 @@
 #     newuidmap, newgidmap  libcap.so.2 libaudit.so.1 libc.so.6 (the capability, the audit record,
 #                           libc; libsubid is dlopen()ed only for an NSS subid source: linking it
 #                           would load it, and its own dependencies, into every run);
-#     subid-check           libcap.so.2 libc.so.6 (reads file capabilities; no privilege);
+#     subid-check           libcap.so.2 libldap-2.5.so.0 liblber-2.5.so.0 libc.so.6 (reads file
+#                           capabilities, and the directory source's entries; no privilege);
 #     subid-alloc           libldap-2.5.so.0 liblber-2.5.so.0 libc.so.6 (root-run, rewrites
 #                           /etc/subuid and /etc/subgid under shadow's locks; --directory talks
 #                           to the LDAP directory through libldap, its one addition);
@@ -130,18 +131,19 @@ check_elf() {
 
 HELPERS_NEEDED="libcap.so.2 libaudit.so.1 libc.so.6"
 # libldap's sonames as this build links them (Debian 12: libldap-2.5.so.0 liblber-2.5.so.0); the
-# directory source lives in subid-alloc only.
-ALLOC_NEEDED=$({
-	echo libc.so.6
-	readelf -d "$B/subid/alloc/subid-alloc" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(libl\(dap\|ber\)[^]]*\)\]$/\1/p'
-} | sort | paste -sd ' ')
+# directory source lives in subid-alloc and subid-check only. (Word splitting of LDAP_NEEDED is meant.)
+LDAP_NEEDED=$(readelf -d "$B/subid/alloc/subid-alloc" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(libl\(dap\|ber\)[^]]*\)\]$/\1/p')
+# shellcheck disable=SC2086
+ALLOC_NEEDED=$(printf '%s\n' libc.so.6 $LDAP_NEEDED | sort | paste -sd ' ')
+# shellcheck disable=SC2086
+CHECK_NEEDED=$(printf '%s\n' libcap.so.2 libc.so.6 $LDAP_NEEDED | sort | paste -sd ' ')
 
 # check_tree WHERE BINDIR SBINDIR PAMDIR
 check_tree() {
 	local where=$1
 	check_elf "$where newuidmap" "$2/newuidmap" pie "$HELPERS_NEEDED"
 	check_elf "$where newgidmap" "$2/newgidmap" pie "$HELPERS_NEEDED"
-	check_elf "$where subid-check" "$2/subid-check" pie "libcap.so.2 libc.so.6"
+	check_elf "$where subid-check" "$2/subid-check" pie "$CHECK_NEEDED"
 	if [ -n "$3" ]; then
 		check_elf "$where subid-alloc" "$3/subid-alloc" pie "$ALLOC_NEEDED"
 	fi

@@ -122,6 +122,45 @@ check_dir "next user" "nidd1 $S0 $C $S0 $C
 nidd2 $S1 $C $S1 $C"
 
 # ---------------------------------------------------------------------------------------------
+# subid-check's view: reachability, the user's entry, drift of this host's lines, pool capacity
+
+# sc_verdict USER ID [HOST]: "verdict|observed" of check ID in subid-check --json for USER.
+sc_verdict() {
+	local out
+	out=$(${3:+on_host "$3"} "$SUBID_CHECK" --json --no-probe --user "$1" 2>/dev/null || true)
+	printf '%s' "$out" | python3 -c '
+import json, sys
+try:
+    d = json.load(sys.stdin)
+except ValueError:
+    print("no-json|"); sys.exit()
+for c in d["checks"]:
+    if c["id"] == sys.argv[1]:
+        print("%s|%s" % (c["verdict"], c["observed"])); break
+else:
+    print("absent|")' "$2"
+}
+# check_sc WHAT USER ID VERDICT PATTERN [HOST]
+check_sc() {
+	local got
+	got=$(sc_verdict "$2" "$3" "${6:-}")
+	if [[ ${got%%|*} == "$4" && ${got#*|} == *"$5"* ]]; then
+		pass "$1: subid-check $3 is $4 ('$5')"
+	else
+		fail "$1: subid-check $3 is $4 ('$5')" "got '$got'"
+	fi
+}
+check_sc "subid-check, allocated user" nidd1 subids.directory.reach pass "answered (bind external)"
+check_sc "subid-check, allocated user" nidd1 subids.directory.entry pass "ipaUniqueID=subid-$S0,$LDAP_SUBIDS_BASE: subuid $S0:$C, subgid $S0:$C"
+check_sc "subid-check, allocated user" nidd1 subids.directory.drift pass "/etc/subuid $S0:$C; /etc/subgid $S0:$C"
+check_sc "subid-check, allocated user" nidd1 subids.directory.pool pass "2 entries, 32765 of 32767 ranges of $C free"
+check_sc "subid-check, a user without an entry" nidd6 subids.directory.entry warn "no sub-id entry for uid=nidd6,$LDAP_USERS_BASE"
+check_sc "subid-check, drift on another host" nidd2 subids.directory.drift warn "/etc/subuid has no line of the user (directory: $S1:$C)" h2
+DIR_URI=$(ldap_uri gone) dir_conf
+check_sc "subid-check, directory down" nidd1 subids.directory.reach fail "Can't contact LDAP server"
+dir_conf
+
+# ---------------------------------------------------------------------------------------------
 # Local lines: a wrong line of the user is corrected, the others kept byte for byte
 
 set_subuid "# kept
