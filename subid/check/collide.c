@@ -214,6 +214,7 @@ struct subid_r {
 /* Another owner whose ranges in the source overlap ours: its name and the first overlapping pair. */
 struct clash {
 	bool found;
+	bool by_id; /* only the owner of one id is known (the source named it, its ranges did not show) */
 	char owner[128];
 	struct idrange mine;
 	unsigned long start, count;
@@ -295,7 +296,8 @@ static void check_source(struct check_ctx *c, const struct collide_in *in)
 					break;
 				/* The source names an owner whose listed ranges miss the id (or who has no
 				 * name): report the id itself. */
-				cl = (struct clash){ .found = true, .mine = in->r[i], .start = (unsigned long)id, .count = 1 };
+				cl = (struct clash){ .found = true, .by_id = true, .mine = in->r[i], .start = (unsigned long)id,
+						     .count = 1 };
 				if (pw)
 					snprintf(cl.owner, sizeof(cl.owner), "%s", pw->pw_name);
 				else
@@ -333,11 +335,18 @@ static void check_source(struct check_ctx *c, const struct collide_in *in)
 		emit_id(c, in->kind, "overlap_source", VERDICT_PASS, exp, NULL, obs);
 		return;
 	}
-	snprintf(obs, sizeof(obs),
-		 "%s's %s range %u-%llu overlaps %s's range %lu-%llu in the subid source '%s': each can reach the "
-		 "other's container files",
-		 c->user, in->kind, cl.mine.start, (unsigned long long)last_id(&cl.mine), cl.owner, cl.start,
-		 (unsigned long long)cl.start + cl.count - 1, in->nss_source);
+	if (cl.by_id)
+		snprintf(obs, sizeof(obs),
+			 "%s %lu of %s's %s range %u-%llu also belongs to %s in the subid source '%s': each can reach "
+			 "the other's container files",
+			 in->idword, cl.start, c->user, in->kind, cl.mine.start, (unsigned long long)last_id(&cl.mine),
+			 cl.owner, in->nss_source);
+	else
+		snprintf(obs, sizeof(obs),
+			 "%s's %s range %u-%llu overlaps %s's range %lu-%llu in the subid source '%s': each can reach "
+			 "the other's container files",
+			 c->user, in->kind, cl.mine.start, (unsigned long long)last_id(&cl.mine), cl.owner, cl.start,
+			 (unsigned long long)cl.start + cl.count - 1, in->nss_source);
 	snprintf(fix, sizeof(fix),
 		 "the ranges come from the subid source '%s', not from %s (usermod cannot change them): have the "
 		 "directory give %s and %s disjoint ranges (FreeIPA: ipa subid-find --owner NAME shows them)",

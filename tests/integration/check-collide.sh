@@ -228,10 +228,14 @@ MOCK="$abs_top_srcdir/tests/integration/mock_subid_plugin.c"
 "$CC" -shared -fPIC -O2 -Wall -Werror -DMOCK_OWNER="\"$A_NAME\"" -DMOCK_ERROR_OWNER='"nidt-nobody"' \
 	-DMOCK_OWNER2="\"$B_NAME\"" -DMOCK_UID2_START=310000 -DMOCK_COUNT2=1000 -DMOCK_GID2_START=600000 \
 	-o "$T_DIR/libsubid_zzinside.so" "$MOCK"
+# B's range owned, as the source answers "who owns this id", by uid 3999999, which no user
+# database here resolves (and no account listing can find): only asking about ids finds it.
+"$CC" -shared -fPIC -O2 -Wall -Werror -DMOCK_OWNER="\"$A_NAME\"" -DMOCK_ERROR_OWNER='"nidt-nobody"' \
+	-DMOCK_OWNER2='"nidt-unlisted"' -DMOCK_OWNER2_UID=3999999 -o "$T_DIR/libsubid_zzunknown.so" "$MOCK"
 mkdir "$T_DIR/lib-upper" "$T_DIR/lib-work"
 mount -t overlay newidmap-lib -o "lowerdir=$LIBDIR,upperdir=$T_DIR/lib-upper,workdir=$T_DIR/lib-work" "$LIBDIR"
 install -m 644 -o root -g root "$T_DIR/libsubid_zzcollide.so" "$T_DIR/libsubid_zzapart.so" \
-	"$T_DIR/libsubid_zzinside.so" "$LIBDIR/"
+	"$T_DIR/libsubid_zzinside.so" "$T_DIR/libsubid_zzunknown.so" "$LIBDIR/"
 set_subuid ""
 set_subgid ""
 nss() {
@@ -265,6 +269,12 @@ run "$SC" --user "$A_NAME" --no-probe --json
 WHAT="subid: zzinside"
 expect subids.subuid.overlap_source warn "$A_NAME's subuid range 300000-365535 overlaps $B_NAME's range 310000-310999"
 expect subids.subgid.overlap_source pass
+
+nss zzunknown
+run "$SC" --user "$A_NAME" --no-probe --json
+WHAT="subid: zzunknown"
+expect subids.subuid.overlap_source warn "uid 327680 of $A_NAME's subuid range 300000-365535 also belongs to uid 3999999 in the subid source 'zzunknown'"
+expect subids.subgid.overlap_source warn "gid 458752 of $A_NAME's subgid range 400000-465535 also belongs to uid 3999999"
 
 nss files
 set_subuid "$A_NAME:100000:65536

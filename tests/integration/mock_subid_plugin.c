@@ -124,9 +124,15 @@ enum subid_status shadow_subid_find_subid_owners(unsigned long id, enum subid_ty
 #ifdef MOCK_OWNER2
 	s = t == ID_TYPE_UID ? MOCK_UID2_START : MOCK_GID2_START;
 	if (id >= s && id - s < MOCK_COUNT2) {
+#ifdef MOCK_OWNER2_UID
+		/* -DMOCK_OWNER2_UID=N: the owner is a uid the user database does not know (a directory
+		 * user this host cannot resolve). */
+		(*uids)[(*count)++] = (uid_t)MOCK_OWNER2_UID;
+#else
 		pw = getpwnam(MOCK_OWNER2);
 		if (pw)
 			(*uids)[(*count)++] = pw->pw_uid;
+#endif
 	}
 #endif
 	if (*count == 0) {
