@@ -3,18 +3,18 @@
 # Docker rootless through our helpers: Debian's dockerd-rootless.sh, run as a throw-away user
 # under rootlesskit (slirp4netns) with a private XDG_RUNTIME_DIR and the vfs storage driver,
 # with our setcap'ed newuidmap/newgidmap bind-mounted over /usr/bin's in a private mount
-# namespace. A busybox image is made with `docker import` (no registry). Asserted: rootlesskit's
-# map is the user's own id plus its /etc/subuid and /etc/subgid ranges, written by our helpers
-# (their syslog line); the container's uid_map and gid_map; a file chowned inside the container
-# has the mapped owner on the host. dockerd and everything it started are killed at the end.
+# namespace. A busybox image is made with `docker import` (no registry) and run on the default
+# bridge network. Asserted: rootlesskit's map is the user's own id plus its /etc/subuid and
+# /etc/subgid ranges, written by our helpers (their syslog line); the container's uid_map and
+# gid_map; a file chowned inside the container has the mapped owner on the host. dockerd and
+# everything it started are killed at the end.
 # shellcheck source=tests/lib/lib.sh
 . "$(dirname "$0")/../lib/lib.sh"
 # shellcheck source=tests/lib/runtimes-lib.sh
 . "$(dirname "$0")/../lib/runtimes-lib.sh"
 
 DOCKERD_ROOTLESS=/usr/share/docker.io/contrib/dockerd-rootless.sh
-rt_skip_sanitized
-rt_require dockerd rootlesskit slirp4netns containerd runc readelf python3 mknod
+rt_require dockerd rootlesskit slirp4netns containerd runc python3 mknod
 [ -x /usr/bin/docker ] || skip "/usr/bin/docker is missing (apt-get install docker.io)"
 [ -x "$DOCKERD_ROOTLESS" ] || skip "$DOCKERD_ROOTLESS is missing (apt-get install docker.io)"
 DOCKER=/usr/bin/docker
@@ -86,6 +86,15 @@ else
 	fail "rootlesskit's child" "rootlesskit (pid $DPID) has no child"
 fi
 
+# The network of the daemon and of the default bridge is slirp4netns on a tap device in
+# rootlesskit's namespaces: it needs the 0666 /dev/net/tun of rt_private_dev.
+run pgrep -P "$DPID" -x slirp4netns
+if [ -n "$OUT" ]; then
+	pass "rootlesskit runs slirp4netns (pid $OUT)"
+else
+	fail "rootlesskit runs slirp4netns" "no slirp4netns child of rootlesskit (pid $DPID): $(tr '\0' ' ' <"/proc/$DPID/cmdline")"
+fi
+
 IMAGE=newidmap-it-busybox:latest
 run dk import "$RT_TAR" "$IMAGE"
 check_rc "docker import of the busybox tarball" 0
@@ -93,7 +102,7 @@ check_rc "docker import of the busybox tarball" 0
 VOL=$T_DIR/vol
 mkdir "$VOL"
 chown "$RT_UID:$RT_GID" "$VOL"
-run dk run --rm --network none -v "$VOL:/vol" "$IMAGE" \
+run dk run --rm -v "$VOL:/vol" "$IMAGE" \
 	sh -c 'id -u; echo /; cat /proc/self/uid_map; echo /; cat /proc/self/gid_map; echo /;
 	       touch /vol/by-root /vol/by-1000 && chown 1000:1000 /vol/by-1000 && echo done'
 check_rc "docker run" 0

@@ -18,8 +18,7 @@
 # shellcheck source=tests/lib/runtimes-lib.sh
 . "${abs_top_srcdir:-$(dirname "$0")/../..}/tests/lib/runtimes-lib.sh"
 
-rt_skip_sanitized
-rt_require podman buildah runc crun conmon readelf python3 mknod
+rt_require podman buildah runc crun conmon python3 mknod
 
 # Rootless podman expects "/" to be a shared mount, as on a systemd host; ours is private to this
 # namespace, so making it shared here reaches nothing outside it.

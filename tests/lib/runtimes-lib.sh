@@ -25,14 +25,6 @@ rt_require() {
 	done
 }
 
-# rt_skip_sanitized: a --enable-sanitizers build runs these heavy tests for nothing new (the
-# helpers' code paths are those of clients.sh, which runs there); SKIP to keep CI within its time.
-rt_skip_sanitized() {
-	if readelf -d "$NEWUIDMAP" 2>/dev/null | grep -q 'NEEDED.*lib[aut]*san'; then
-		skip "sanitizer build (--enable-sanitizers): the real runtimes run in the regular build only"
-	fi
-}
-
 # rt_private_dev: /dev becomes a tmpfs holding copies of the nodes of the real /dev and binds of
 # its directories, except /dev/log (a socket read into $RT_LOG by a listener) and /dev/net/tun (a
 # node of its own, mode 0666, as slirp4netns needs). Host /dev is not touched.
