@@ -102,11 +102,11 @@ for prog in newuidmap newgidmap; do
 	log_mark
 	run setpriv --reuid "$HUID" --regid "$HUID" --clear-groups "$bin" "$TARGET" 0 100000 1
 	check_rc "$prog, hostile caller name" 1
-	expect_ours "$prog, hostile caller name" "$prog[" "action=refuse" "caller=$HESC target=$TARGET "
+	expect_ours "$prog, hostile caller name" "${prog}[" "action=refuse" "caller=$HESC target=$TARGET "
 	expect_clean "$prog, hostile caller name"
 	log_mark
 	run setpriv --reuid "$HUID" --regid "$HUID" --clear-groups "$bin" $'1 x=y\n<13>forged' 0 100000 1
-	expect_ours "$prog, hostile target" "$prog[" 'target=1\x20x\x3dy\x0a<13>forged '
+	expect_ours "$prog, hostile target" "${prog}[" 'target=1\x20x\x3dy\x0a<13>forged '
 	expect_clean "$prog, hostile target"
 	if [[ $ERR != *$'\n<13>'* && $ERR != *$'\e'* ]]; then
 		pass "$prog, hostile target: stderr holds no raw LF or ESC"

@@ -24,6 +24,7 @@ SU=$(command -v su || true)
 [ -n "$SU" ] && [ -u "$SU" ] || skip "su is not installed setuid root"
 command -v python3 >/dev/null 2>&1 || skip "python3 is not installed"
 command -v prlimit >/dev/null 2>&1 || skip "prlimit is not installed"
+command -v pgrep >/dev/null 2>&1 || skip "pgrep (procps) is not installed"
 
 log_start
 for u in nidsa nidsb nidsc nidsd nidse nidsf nidsg nidsh; do
@@ -52,6 +53,7 @@ session required pam_permit.so
 
 # as USER CMD...: CMD with USER's real and effective ids and groups (what the user can do).
 # asv USER: the same as a command prefix in AS, for a background job whose $! must be CMD itself.
+# shellcheck disable=SC2317 # called through run()
 as() {
 	local u=$1
 	shift
@@ -63,26 +65,19 @@ asv() {
 
 # stat_field PID N: field N of /proc/PID/stat (3 is the state), "gone" when PID is gone.
 stat_field() {
-	local s
+	local s f
 	s=$(cat "/proc/$1/stat" 2>/dev/null) || { echo gone; return 0; }
-	s=${s##*) }
-	set -- "$2" $s
-	local n=$1
-	shift
-	eval "echo \${$((n - 2))}"
+	read -ra f <<<"${s##*) }" # the fields after "pid (comm) ", from the state on
+	echo "${f[$(($2 - 3))]}"
 }
 
-# helper_of PID: the pid of the subid-alloc child of PID (waits up to 5 s); HPID.
+# helper_of PID: the pid of the subid-alloc child of PID (waits up to 20 s); HPID.
 helper_of() {
-	local c i
+	local i
 	HPID=
-	for ((i = 0; i < 500; i++)); do
-		for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
-			if [ "$(cat "/proc/$c/comm" 2>/dev/null)" = subid-alloc ]; then
-				HPID=$c
-				return 0
-			fi
-		done
+	for ((i = 0; i < 2000; i++)); do
+		HPID=$(pgrep -P "$1" -x subid-alloc | sed -n 1p || true)
+		[ -n "$HPID" ] && return 0
 		sleep 0.01
 	done
 	return 1
@@ -141,7 +136,7 @@ has_range() {
 
 reset_files
 su_service timeout=8
-hold_pwd_lock
+hold_pwd_lock ""
 asv nidsa
 "${AS[@]}" "$SU" nidsa -c true </dev/null >/dev/null 2>&1 &
 SUPID=$!
@@ -206,7 +201,7 @@ fi
 # gives up by itself (its lock wait is half the module's timeout) and leaves nothing.
 reset_files
 su_service timeout=4
-hold_pwd_lock
+hold_pwd_lock ""
 asv nidsb
 "${AS[@]}" "$SU" nidsb -c true </dev/null >/dev/null 2>&1 &
 SUPID=$!
@@ -237,7 +232,7 @@ fi
 # sudo rules and setuid installs): it leaves the caller's ids, session and limits by itself.
 reset_files
 install -m 4755 -o root -g root "$HELPER" "$BIN/subid-alloc-setuid"
-hold_pwd_lock
+hold_pwd_lock ""
 asv nidsb
 "${AS[@]}" prlimit --fsize=30 "$BIN/subid-alloc-setuid" --timeout 30 nidsb </dev/null >/dev/null 2>&1 &
 SAPID=$!
