@@ -152,12 +152,21 @@ static void check_systemd(struct check_ctx *c, const struct collide_in *in)
 		return;
 	}
 	fix = in->fix(in->ctx, in->which, hit);
+	/* A systemd-homed user is the one case systemd itself points at the container range: homed
+	 * maps only 0-60000, the user's uid, 60514-65534 and 524288-1879048191 into the home
+	 * (UIDS-GIDS.md), and its developers advise allocating such users' sub-ids there
+	 * (systemd#29297). Say so, so the warning is read in context rather than obeyed blindly. */
 	if (asprintf(&obs,
 		     "%s's %s range %u-%llu overlaps %s: systemd allocates there at run time and checks only NSS "
 		     "(the first id of each 64K block), where %s is not listed, so the same ids can go to a service or "
-		     "container and to %s's containers%s",
+		     "container and to %s's containers%s%s",
 		     c->user, in->kind, hit->start, (unsigned long long)last_id(hit), res->what, in->path, c->user,
-		     n > 1 ? " (and more overlaps)" : "") < 0)
+		     n > 1 ? " (and more overlaps)" : "",
+		     c->user_known && c->uid >= 60001 && c->uid <= 60513 && res->lo == 524288
+			     ? "; but the user's uid is in systemd-homed's range, and homed maps only the container range "
+			       "(besides 0-65534) into its home directories: for this user a range there is systemd's own "
+			       "advice, so keep it if no systemd-nspawn -U or nsresourced container runs on this host"
+			     : "") < 0)
 		obs = NULL;
 	emit_id(c, in->kind, "systemd_ranges", VERDICT_WARN, exp, fix ? fix : "move the range out of systemd's reserved ranges",
 		obs ? obs : "");

@@ -102,6 +102,15 @@ sc
 expect subids.subgid.systemd_ranges warn "alice's subgid range 1879048000-1879113535" \
 	"524288-1879048191" "--del-subgids 1879048000-1879113535" fix-avoids
 
+# A systemd-homed user (uid in 60001-60513): still a warning, with systemd's own advice beside it.
+root homed 'hana:524288:65536
+' 'hana:524288:65536
+'
+printf 'hana:x:60123:60123::/home/hana:/bin/sh\n' >>"$R/etc/passwd"
+printf 'hana:x:60123:\n' >>"$R/etc/group"
+run "$SC" --sysroot "$R" --user hana --no-probe --json
+expect subids.subuid.systemd_ranges warn "the user's uid is in systemd-homed's range" "systemd's own advice"
+
 root dynamic 'alice:61184:4336
 ' 'alice:100000:65536
 '
