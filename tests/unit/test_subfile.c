@@ -434,6 +434,82 @@ START_TEST(test_collect_many)
 }
 END_TEST
 
+/* subfile_shadow_range(): how shadow's subordinate_parse() (getulong: strtoul base 0, the whole
+ * field, no ERANGE) reads a line our parser refuses, and the part of its range below 2^32 - 1. */
+static const struct shadow_case {
+	const char *text;
+	size_t len;
+	bool entry;
+	uint32_t start, count;
+	size_t owner_len;
+} shadow_cases[] = {
+#define SH(lit, e, s, c, o) { lit, sizeof(lit) - 1, e, s, c, o }
+	SH("bob:100000:65536", true, 100000, 65536, 3),
+	SH("bob: 100000:65536", true, 100000, 65536, 3),
+	SH("bob:\t \v100000:65536", true, 100000, 65536, 3), /* rows checked against getsubids 4.13 */
+	SH("bob:+100000:65536", true, 100000, 65536, 3),
+	SH("bob:0x186a0:65536", true, 100000, 65536, 3),
+	SH("bob:0X186A0:0x10000", true, 100000, 65536, 3),
+	SH("bob:0303240:65536", true, 100000, 65536, 3),
+	SH("bob:100000:65536:more:fields", true, 100000, 65536, 3),
+	SH("#bob:100000:65536", true, 100000, 65536, 4),
+	SH(" bob :100000:65536", true, 100000, 65536, 5),
+	SH("bob:100000:0", true, 0, 0, 3),                          /* an entry that takes nothing */
+	SH("bob:4294967200:1000", true, 4294967200u, 95, 3),        /* clipped at 2^32 - 1 */
+	SH("bob:100000:-1", true, 100000, 4294867295u, 3),          /* ULONG_MAX: everything above */
+	SH("bob:-1:10", true, 0, 0, 3),                             /* starts beyond every id */
+	SH("bob:4294967295:10", true, 0, 0, 3),
+	SH("bob:18446744073709551615:1", true, 0, 0, 3),
+	/* not entries to shadow either */
+	SH("bob:100000:65536\r", false, 0, 0, 0),
+	SH("bob:100000 :65536", false, 0, 0, 0),
+	SH("bob:100000:65536 ", false, 0, 0, 0),
+	SH("bob:0x:65536", false, 0, 0, 0),
+	SH("bob:08:65536", false, 0, 0, 0),
+	SH("bob:18446744073709551616:1", false, 0, 0, 0),           /* ERANGE */
+	SH("bob::65536", false, 0, 0, 0),
+	SH(":100000:65536", false, 0, 0, 0),
+	SH("bob:100000:", false, 0, 0, 0),
+	SH("bob:100000", false, 0, 0, 0),
+	SH("", false, 0, 0, 0),
+	SH("# a comment", false, 0, 0, 0),
+	SH("bob:1\0:0:65536", false, 0, 0, 0),                      /* shadow stops at the NUL */
+	SH("bob:100000:65536\0junk", true, 100000, 65536, 3),
+#undef SH
+};
+
+START_TEST(test_shadow_range)
+{
+	const struct shadow_case *c = &shadow_cases[_i];
+	struct idrange r = { 7, 7 };
+	size_t olen = 99;
+	bool got = subfile_shadow_range(c->text, c->len, &r, &olen);
+
+	ck_assert_msg(got == c->entry, "row %d: entry %d, expected %d", _i, got, c->entry);
+	if (!got)
+		return;
+	ck_assert_uint_eq(r.start, c->start);
+	ck_assert_uint_eq(r.count, c->count);
+	ck_assert_uint_eq(olen, c->owner_len);
+}
+END_TEST
+
+/* A line of 1024 bytes or more is refused by shadow (its 1024-byte buffer), one of 1023 read. */
+START_TEST(test_shadow_range_long)
+{
+	char line[1100];
+	struct idrange r;
+	size_t n;
+
+	for (size_t len = 1020; len <= 1026; len++) {
+		memset(line, 'a', sizeof(line));
+		n = len - (sizeof("1:1") - 1) - 1;
+		memcpy(line + n, ":1:1", 4);
+		ck_assert_msg(subfile_shadow_range(line, len, &r, NULL) == (len < SUBFILE_SHADOW_LINE_MAX), "len %zu", len);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("subfile");
@@ -451,6 +527,8 @@ int main(void)
 	tcase_add_test(to, test_owner_counted);
 	tcase_add_loop_test(tc, test_collect, 0, (int)N_OF(collect_cases));
 	tcase_add_test(tc, test_collect_many);
+	tcase_add_loop_test(tl, test_shadow_range, 0, (int)N_OF(shadow_cases));
+	tcase_add_test(tl, test_shadow_range_long);
 	suite_add_tcase(s, tl);
 	suite_add_tcase(s, tb);
 	suite_add_tcase(s, to);
