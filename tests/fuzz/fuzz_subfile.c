@@ -148,6 +148,21 @@ static size_t walk(const char *buf, size_t len, const char *name, uint32_t uid, 
 		default:
 			FUZZ_ASSERT(0, "line %lu: kind %d", lines, (int)l.kind);
 		}
+		/* shadow's lenient reading (what an allocator must count as taken): a range within
+		 * the id space, an owner inside the line, and every strict entry read the same way. */
+		{
+			struct idrange t;
+			size_t olen = 0;
+			bool sh = subfile_shadow_range(l.text, l.len, &t, &olen);
+
+			FUZZ_ASSERT(!sh || t.count == 0 || idrange_valid(t.start, t.count),
+				    "line %lu: shadow range %" PRIu32 "+%" PRIu32 " invalid", lines, t.start, t.count);
+			FUZZ_ASSERT(!sh || (olen > 0 && olen < l.len && l.text[olen] == ':'), "line %lu: owner length %zu",
+				    lines, olen);
+			if (l.kind == SUBFILE_ENTRY && l.len < SUBFILE_SHADOW_LINE_MAX)
+				FUZZ_ASSERT(sh && t.start == l.start && t.count == l.count && olen == l.owner_len,
+					    "entry %lu is not read the same way by shadow's parser", lines);
+		}
 	}
 	for (const char *q = buf, *e = buf + len; q < e && (q = memchr(q, '\n', (size_t)(e - q))); q++)
 		nl++;
