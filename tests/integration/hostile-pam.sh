@@ -349,6 +349,9 @@ has_range "$W" nidsh
 no_leftovers "$W"
 run useradd -M -l -s /usr/sbin/nologin nidsnew3
 check_rc "$W: shadow's useradd afterwards" 0
+run usermod --add-subuids 900000-900009 --add-subgids 900000-900009 nidsnew3
+check_rc "$W: shadow's usermod --add-subuids afterwards" 0
+no_leftovers "$W: after useradd and usermod"
 kill "$LIVE" 2>/dev/null || true
 
 finish
