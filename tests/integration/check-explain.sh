@@ -25,9 +25,10 @@ chmod 755 "$SC"
 
 # One python pass checks the table's form and runs every example (63 processes, no probe): the
 # verdicts per row come back as TAB-separated lines "ok|bad<TAB>what<TAB>why".
-"$PY" - "$TABLE" "$MAN" "$SC" "$SRC/subid/check/subid-check.schema.json" >"$T_DIR/table.out" 2>&1 <<'EOF' || true
+mkdir "$T_DIR/emptyroot"
+"$PY" - "$TABLE" "$MAN" "$SC" "$SRC/subid/check/subid-check.schema.json" "$T_DIR/emptyroot" >"$T_DIR/table.out" 2>&1 <<'EOF' || true
 import json, re, subprocess, sys
-table, man, sc, schema_path = sys.argv[1:5]
+table, man, sc, schema_path, emptyroot = sys.argv[1:6]
 man_text = open(man).read()
 try:  # the documents are validated against the schema where python3-jsonschema has draft 2020-12
     import jsonschema
@@ -51,6 +52,18 @@ out(len(set(patterns)) >= 30, "at least 30 distinct messages (%d)" % len(set(pat
 ids = sorted({i for n, f in rows if len(f) == 6 for i in f[1].split(",")})
 undoc = [i for i in ids if i not in man_text]
 out(not undoc, "every one of the %d check ids the table names is in subid-check(8)" % len(ids), "%s" % undoc)
+# ... and is an id subid-check really emits (a full run with the probe, and a rootfs run): a typo
+# that is a prefix of a real id would pass the man page's substring test.
+emitted = set()
+for extra in ([], ["rootfs", emptyroot, "--map", "0:0:1"]):
+    p = subprocess.run([sc, "--json"] + extra, capture_output=True, text=True)
+    try:
+        emitted |= {c["id"] for c in json.loads(p.stdout)["checks"]}
+    except ValueError:
+        pass
+unknown = [i for i in ids if i not in emitted]
+out(not unknown and len(emitted) >= 40, "every check id the table names is emitted by subid-check (%d ids seen)" % len(emitted),
+    "%s" % unknown)
 nosrc = [n for n, f in rows if len(f) == 6 and not re.search(r"https://github\.com/|\d+\.\d+|[0-9a-f]{7}", f[2])]
 out(not nosrc, "every source names a version, a commit or a public issue", "lines %s" % nosrc)
 for n, f in rows:
