@@ -117,6 +117,6 @@ echo "helper: $HELPER"
 	cut -f1-4 "$T_DIR/sync.txt"
 } | column -t -s $'\t'
 echo "after the allocations: $entries entries; ldapadd of $S users and $S entries took $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"
-echo "sync: $(cut -f5 "$T_DIR/sync.txt"); /etc/subuid then held $lines lines"
+echo "the last sync printed: $(cut -f5 "$T_DIR/sync.txt"); /etc/subuid then held $lines lines"
 # A report, not a test: no TAP plan.
 T_FINISHED=1
