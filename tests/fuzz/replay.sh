@@ -18,7 +18,7 @@ if ! "$clang" -fsanitize=fuzzer,address,undefined -o "$probe/p" "$probe/p.c" >"$
 	skip "$clang cannot link -fsanitize=fuzzer,address,undefined (Debian package libclang-rt-14-dev): $(head -n 3 "$probe/log")"
 fi
 
-targets=(number subfile args maptext alloc diff_libsubid sssdconf)
+targets=(number subfile args maptext alloc diff_libsubid sssdconf directory)
 cd "$abs_top_builddir"
 make --no-print-directory fuzz-build CLANG="$clang" >"$probe/build" 2>&1 ||
 	bail_out "make fuzz-build failed: $(tail -n 5 "$probe/build")"
