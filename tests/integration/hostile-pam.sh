@@ -270,6 +270,41 @@ else
 fi
 rm -f "$BIN/subid-alloc-setuid"
 
+# 2c. The run's own deadline while the helper holds every lock: strace delays its fsync() of the
+# new file by 60 s; with --timeout 1 its deadline is 1 + 10 s, so SIGALRM ends it mid-write. The
+# kernel drops /etc/.pwd.lock; the lock files name a dead pid, and shadow's useradd (and the next
+# run) take them over; the file is old or new, never half-written.
+if command -v strace >/dev/null 2>&1; then
+	reset_files
+	W="helper stuck holding the locks"
+	run strace -f -o /dev/null -e trace=fsync -e inject=fsync:delay_enter=60000000 "$HELPER" --timeout 1 nidsg
+	if [ "$RC" = $((128 + 14)) ]; then
+		pass "$W: ended by its own SIGALRM deadline"
+	else
+		fail "$W: ended by its own SIGALRM deadline" "exit status $RC: $ERR"
+	fi
+	if python3 -c '
+import fcntl
+fcntl.lockf(open("/etc/.pwd.lock", "a"), fcntl.LOCK_EX | fcntl.LOCK_NB)'; then
+		pass "$W: /etc/.pwd.lock is free again"
+	else
+		fail "$W: /etc/.pwd.lock is free again" "still held"
+	fi
+	if [ -z "$(parse_errors /etc/subuid)" ] && [ -z "$(parse_errors /etc/subgid)" ]; then
+		pass "$W: both files parse"
+	else
+		fail "$W: both files parse" "$(paste -sd ';' /etc/subuid) / $(paste -sd ';' /etc/subgid)"
+	fi
+	run useradd -M -l -s /usr/sbin/nologin nidsnew4
+	check_rc "$W: shadow's useradd afterwards" 0
+	run as nidsg "$SU" nidsg -c true
+	check_rc "$W: the next login" 0
+	has_range "$W" nidsg
+	no_leftovers "$W: after the next login"
+else
+	echo "# strace is not installed: the deadline while holding the locks is not tried"
+fi
+
 # ---------------------------------------------------------------------------------------------
 # 3. The user's resource limits on su are not the helper's.
 
