@@ -321,7 +321,18 @@ void explain_print_tail(const struct explain *ex, const struct check_ctx *c)
 		printf("\n");
 	if (any_problem(c))
 		return;
-	printf("\nNone of these checks finds a problem on this host.\n");
+	{
+		size_t passed = 0;
+
+		for (size_t i = 0; i < c->n_results; i++)
+			passed += c->results[i].verdict == VERDICT_PASS;
+		/* Skipped checks prove nothing: do not call the host clean on their word. */
+		if (passed == 0)
+			printf("\nNone of these checks could run here (see the SKIP lines for why).\n");
+		else
+			printf("\nNone of these checks finds a problem on this host%s.\n",
+			       passed < c->n_results ? " (some could not run: see the SKIP lines)" : "");
+	}
 	for (size_t i = 0; i < ex->n_rows; i++) {
 		const struct row *r = &ex->rows[i];
 

@@ -215,6 +215,14 @@ printf '%s\n' '500 400 0:60 / / rw,relatime - overlay overlay rw' \
 run "$SC" --sysroot "$FXD" --json --explain "mount proc:/proc (via /proc/self/fd/6), flags: 0xe: operation not permitted"
 expect_check "masked /proc" container.proc_masked warn "systempaths=unconfined"
 
+# Only checks that cannot run under a sysroot: the host is not called clean on their word.
+mkdir -p "$T_DIR/bare/etc"
+printf 'root:x:0:0:root:/root:/bin/sh\n' >"$T_DIR/bare/etc/passwd"
+run "$SC" --sysroot "$T_DIR/bare" --explain "cannot clone: Invalid argument"
+expect_out "only skipped checks" "None of these checks could run here"
+expect_no_out "only skipped checks" "finds a problem"
+expect_out "only skipped checks" "means: The kernel has no user namespaces"
+
 # A healthy state: nothing fails, so the meaning and what to look at next are printed.
 run run_as "$A_UID" "$A_GID" env PATH="$BIN:/usr/bin:/bin" "$SC" \
 	--explain "newuidmap: write to uid_map failed: Operation not permitted"
