@@ -8,7 +8,8 @@
 # container's init has the uid_map and gid_map of the ranges, written by our helpers (their
 # syslog line names its pid); nothing of the container is left after lxc-stop.
 # Also: lxc-checkconfig warns "newuidmap is not setuid-root" for our file-capability helpers
-# although LXC itself accepts them (docs/runtimes.md).
+# although LXC itself accepts them, and refuses the same bytes without the capability
+# (docs/runtimes.md).
 # shellcheck source=tests/lib/lib.sh
 . "$(dirname "$0")/../lib/lib.sh"
 # shellcheck source=tests/lib/runtimes-lib.sh
@@ -87,4 +88,19 @@ rt_expect "lxc-attach: host owner of a file chowned to 1000:1000 inside" \
 run rt_as timeout 30 lxc-stop -n "$C" -k
 check_rc "lxc-stop -k" 0
 rt_expect_ns_empty "lxc-stop" "$NS"
+
+# LXC's own test of the helper (lxc_map_ids) reads the capability, unlike lxc-checkconfig: with
+# our bytes bound there without cap_setuid, lxc-start says newuidmap lacks privileges and fails,
+# while lxc-checkconfig printed the same warning for the working helper above.
+capped_copy "$NEWUIDMAP" "$T_DIR/nocaps/newuidmap" -
+umount /usr/bin/newuidmap
+mount --bind "$T_DIR/nocaps/newuidmap" /usr/bin/newuidmap
+run rt_as timeout 60 lxc-start -n "$C" -l INFO -o "$RT_HOME/nocaps.log"
+check_rc "lxc-start with our newuidmap without cap_setuid" 1
+if grep -q "newuidmap is lacking necessary privileges" "$RT_HOME/nocaps.log"; then
+	pass "lxc-start with our newuidmap without cap_setuid: LXC says 'newuidmap is lacking necessary privileges'"
+else
+	fail "lxc-start with our newuidmap without cap_setuid: LXC says 'newuidmap is lacking necessary privileges'" \
+		"its log: $(grep -E 'WARN|ERROR' "$RT_HOME/nocaps.log" | head -n 5 | paste -sd '|')"
+fi
 finish
