@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Shared helpers of the real-runtime tests (tests/integration/runtime-*.sh), sourced after
 # lib.sh (whose at_exit runs a runtime's own cleanup before the harness's), so everything below
-# happens in lib.sh's private mount namespace (tmpfs $T_DIR, overlay
-# over /etc, our helpers copied to $BIN with their file capabilities). Nothing here touches the
-# host: /dev, /usr/bin/newuidmap, /sys/fs/cgroup are replaced by mounts in that namespace only.
+# happens in lib.sh's private mount namespace (tmpfs $T_DIR, overlay over /etc, our helpers copied
+# to $BIN with their file capabilities). Nothing here touches the host: /dev, /usr/bin/newuidmap,
+# /sys/fs/cgroup are replaced by mounts in that namespace only.
 #
 # How a test proves that the runtime ran OUR helpers: rt_private_dev gives the namespace a /dev
 # whose /dev/log is a socket we read. Our helpers log every map they write as
@@ -73,8 +73,7 @@ EOF
 		[ -e "$RT_LOG.ready" ] && [ -S /dev/log ] && return 0
 		sleep 0.01
 	done
-	echo "the syslog listener did not start: $(cat "$T_DIR/listener.err")" >&2
-	return 1
+	bail_out "the syslog listener on /dev/log did not start: $(cat "$T_DIR/listener.err")"
 }
 
 # rt_bind_helpers: our capability-holding copies ($UIDMAP, $GIDMAP from lib.sh) at
@@ -191,16 +190,16 @@ rt_ns_pids() {
 # rt_expect_ns_empty WHAT NS...: within 10 s no live process is left in the user namespaces NS
 # (killed processes take a moment to exit and be reaped).
 rt_expect_ns_empty() {
-	local what=$1 i ns left
+	local what=$1 end=$((SECONDS + 10)) ns left
 	shift
 	if [ $# = 0 ] || [ -z "$1" ]; then
 		fail "$what: no process left in its user namespace" "the namespace was never found"
 		return 0
 	fi
-	for ((i = 0; i < 1000; i++)); do
+	while :; do
 		left=$(for ns in "$@"; do rt_ns_pids "$ns"; done | paste -sd ' ')
-		[ -n "$left" ] || break
-		sleep 0.01
+		[ -n "$left" ] && [ "$SECONDS" -lt "$end" ] || break
+		sleep 0.05
 	done
 	if [ -z "$left" ]; then
 		pass "$what: no process left in its user namespace${2:+s ($# of them)}"
