@@ -59,7 +59,7 @@ wait "$listener" || true
 grep -q "op=map map=uid target=$t1 ranges=\"0:400000:65536\".* uid=$u .*res=success\|uid=$u .*op=map map=uid target=$t1 ranges=\"0:400000:65536\".*res=success" "$tmp/records" &&
 	pass "audit record for the granted map (uid=$u, target, ranges, res=success)" ||
 	fail "audit record for the granted map" "no success record: $(cat "$tmp/records")"
-grep -q "op=refuse map=uid target=$t2 ranges=\"0:500000:10\" reason=\"uid range 1 (0 500000 10): host uids 500000-500009 are not all in nidaudit's ranges in /etc/subuid\".*res=failed" "$tmp/records" &&
+grep -q "op=refuse map=uid target=$t2 ranges=\"0:500000:10\" reason=\"uid range 1 (0 500000 10): host uids 500000-500009 are not all in nidaudit's ranges in /etc/subuid[;\"].*res=failed" "$tmp/records" &&
 	pass "audit record for the refusal with its reason and res=failed" ||
 	fail "audit record for the refusal with its reason and res=failed" "no refusal record: $(cat "$tmp/records")"
 
