@@ -883,6 +883,8 @@ int alloc_transaction(const struct alloc_request *req, struct alloc_result *ret,
 
 /* ---- Setting given ranges -------------------------------------------------------------------- */
 
+#define SET_LINE_NUMBERS ((size_t)(2 * 10 + 3)) /* two uint32 in decimal, two ':' and '\n' */
+
 /* Items looked up by owner: sorted index arrays by name and by uid. */
 struct set_index {
 	const struct alloc_set_item *items;
@@ -995,24 +997,23 @@ static size_t set_owner(const struct set_index *ix, const char *owner, size_t le
 
 int alloc_set_classify(const char *buf, size_t len, struct alloc_set_item *items, size_t n, int which)
 {
-	_cleanup_free_ uint32_t *exact = NULL, *other = NULL;
+	uint32_t *exact, *other;
 	struct set_index ix;
 	struct subfile_iter it;
 	struct subfile_line line;
-	bool *conflict = NULL;
+	bool *conflict;
 	int r;
 
 	if (n == 0)
 		return 0;
+	/* Plain frees on every path (no cleanup attribute here: cppcheck follows these). */
 	exact = calloc(n, sizeof(*exact));
 	other = calloc(n, sizeof(*other));
 	conflict = calloc(n, sizeof(*conflict));
-	if (!exact || !other || !conflict) {
-		free(conflict);
-		return -ENOMEM;
-	}
-	r = set_index_init(&ix, items, n, which);
+	r = exact && other && conflict ? set_index_init(&ix, items, n, which) : -ENOMEM;
 	if (r < 0) {
+		free(exact);
+		free(other);
 		free(conflict);
 		return r;
 	}
@@ -1073,6 +1074,8 @@ int alloc_set_classify(const char *buf, size_t len, struct alloc_set_item *items
 				items[i].old[which] = items[i].want[which];
 		}
 	}
+	free(exact);
+	free(other);
 	free(conflict);
 	set_index_free(&ix);
 	return 0;
@@ -1102,7 +1105,7 @@ int alloc_set_build(const char *buf, size_t len, const struct alloc_set_item *it
 	for (size_t i = 0; i < n; i++)
 		if (set_rewrites(&items[i], which)) {
 			rewrites++;
-			extra += strlen(items[i].user) + 2 * 10 + 3;
+			extra += strlen(items[i].user) + SET_LINE_NUMBERS; /* ":START:COUNT\n" */
 		}
 	if (rewrites == 0)
 		return 0;

@@ -273,7 +273,7 @@ static int one_user(const struct dirmode_opts *o, const struct dir_config *cfg)
 		return refuse(o->user, "no such user '%s'%s%s", o->user, errno ? ": " : "", errno ? strerror(errno) : "");
 	if (strlen(pw->pw_name) >= sizeof(login))
 		return refuse(o->user, "the user name is too long");
-	strcpy(login, pw->pw_name);
+	memcpy(login, pw->pw_name, strlen(pw->pw_name) + 1);
 	item.user = login;
 	item.uid = (uint32_t)pw->pw_uid;
 	if (!alloc_name_writable(login))
@@ -459,7 +459,7 @@ static int sync_all(const struct dirmode_opts *o, const struct dir_config *cfg)
 	qsort(refs, n_users, sizeof(*refs), cmp_ref);
 	for (size_t i = 0; i < es.n; i++) {
 		_cleanup_free_ char *norm = NULL;
-		struct owner_ref key, *hit;
+		struct owner_ref key = { NULL, 0 }, *hit;
 
 		owner_of[i] = SIZE_MAX;
 		if (e[i].has_ranges) {

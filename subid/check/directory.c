@@ -186,7 +186,7 @@ void check_subids_directory(struct check_ctx *c)
 		check_emit(c, ID_ENTRY, VERDICT_FAIL, "the directory's uidNumber is the user's uid here",
 			   "a local account shadows the directory user: rename one of them",
 			   "%s has uidNumber %" PRIu32 ", %s is uid %u here", dn, dir_uid, c->user, (unsigned)c->uid);
-	} else if ((r = dl_search_entries(conn, dn, &es, err, sizeof(err))) < 0) {
+	} else if (dl_search_entries(conn, dn, &es, err, sizeof(err)) < 0) {
 		check_emit(c, ID_ENTRY, VERDICT_FAIL, "the user's sub-id entry can be searched", NULL, "%s", err);
 	} else if (es.n == 0) {
 		check_emit(c, ID_ENTRY, VERDICT_WARN, "one sub-id entry for the user", fix,

@@ -84,7 +84,7 @@ static void diag(LDAP *ld, char *buf, size_t size)
 	if (ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &msg) != LDAP_OPT_SUCCESS || !msg)
 		return;
 	for (const char *p = msg; *p && o + 1 < size; p++)
-		buf[o++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
+		buf[o++] = (*p >= 0x20 && *p < 0x7f) ? *p : (char)'?';
 	buf[o] = '\0';
 	ldap_memfree(msg);
 }
@@ -553,8 +553,8 @@ static int one_entry(struct dl_conn *c, LDAPMessage *e, void *arg)
 	    (r = values(c, e, "ipaSubGidNumber", l->s, &raw.gid_num, &raw.n_gid_num)) < 0 ||
 	    (r = values(c, e, "ipaSubGidCount", l->s, &raw.gid_cnt, &raw.n_gid_cnt)) < 0)
 		return r;
-	if (l->out->n == l->s->cap) {
-		size_t ncap = l->s->cap ? l->s->cap * 2 : 256;
+	if (l->out->n == l->s->cap || !l->out->e) {
+		size_t ncap = l->s->cap && l->out->e ? l->s->cap * 2 : 256;
 		struct dir_raw_entry *ne = reallocarray(l->out->e, ncap, sizeof(*ne));
 
 		if (!ne)
