@@ -83,8 +83,12 @@ static void diag(LDAP *ld, char *buf, size_t size)
 	buf[0] = '\0';
 	if (ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &msg) != LDAP_OPT_SUCCESS || !msg)
 		return;
-	for (const char *p = msg; *p && o + 1 < size; p++)
-		buf[o++] = (*p >= 0x20 && *p < 0x7f) ? *p : (char)'?';
+	for (const char *p = msg; *p && o + 1 < size; p++) {
+		if (*p >= 0x20 && *p < 0x7f)
+			buf[o++] = *p;
+		else
+			buf[o++] = '?';
+	}
 	buf[o] = '\0';
 	ldap_memfree(msg);
 }
