@@ -46,6 +46,7 @@ nslcd_here "$LDAP_URI"
 dir_conf
 # Directory uids are far above login.defs' UID_MAX: the scope is given.
 SCOPE="min_uid=1000 max_uid=100000000"
+# shellcheck disable=SC2086 # SCOPE is two options
 pam_service "$PAM_SVC" source=directory timeout=60 $SCOPE
 put_file /etc/subuid ''
 put_file /etc/subgid ''

@@ -70,6 +70,7 @@ as() {
 	on_host "$h" setpriv --reuid "$U" --regid "$U" --clear-groups \
 		env -i HOME="$HOMEDIR" XDG_RUNTIME_DIR="$T_DIR/run-$h" PATH=/usr/bin:/bin LC_ALL=C "$@"
 }
+# shellcheck disable=SC2317 # run by at_exit and below
 stop_pause() {
 	local f p h
 	for h in a b; do

@@ -63,7 +63,7 @@ ok() {
 	if grep -q "^$2:2147" /etc/subuid; then
 		pass "$1: the range is in /etc/subuid"
 	else
-		fail "$1: the range is in /etc/subuid" "$(cat /etc/subuid | paste -sd ' ')"
+		fail "$1: the range is in /etc/subuid" "$(paste -sd ' ' /etc/subuid)"
 	fi
 }
 # refused WHAT USER PATTERN [ENV...]: exit 1, PATTERN in stderr, nothing written, no entry.
@@ -118,7 +118,7 @@ refused "ldaps://, a certificate for another host name" nidt4 "Can't contact LDA
 
 # StartTLS to a server that has no TLS at all.
 ldap_stop tls
-LDAP_LISTEN="ldap://127.0.0.1:$PT" LDAP_TLS_CERT= ldap_start notls
+LDAP_LISTEN="ldap://127.0.0.1:$PT" LDAP_TLS_CERT='' ldap_start notls
 ldap_tree
 ldap_users nidt 6 750000
 sed -i "s|^uri .*|uri $LDAP_URI|" /etc/nslcd.conf
