@@ -278,7 +278,7 @@ int main(int argc, char **argv)
 	struct alloc_error err = { 0 };
 	_cleanup_free_ char *defs = NULL, *nss = NULL;
 	size_t defs_len, nss_len, len;
-	char src[64], login[256], msg[512], user_f[ESCAPE_MAX(64)];
+	char src[64], login[256], msg[512], user_f[ESCAPE_MAX(64)], root_f[ESCAPE_MAX(64)];
 	struct idrange ur, gr;
 	const char *new;
 	struct passwd *pw;
@@ -429,12 +429,13 @@ int main(int argc, char **argv)
 	gr = res.gid_range;
 	new = !res.had_uid && !res.had_gid ? "uid,gid" : !res.had_uid ? "uid" : !res.had_gid ? "gid" : "none";
 	(void)str_escape(c.user, ESCAPE_FIELD, user_f, sizeof(user_f));
+	(void)str_escape(root, ESCAPE_FIELD, root_f, sizeof(root_f)); /* argv too */
 	if (res.had_uid && res.had_gid)
 		syslog(LOG_INFO, "unchanged user=%s uid=%u subuid=%u:%u subgid=%u:%u: it already has both ranges",
 		       user_f, req.uid, ur.start, ur.count, gr.start, gr.count);
 	else
 		syslog(LOG_NOTICE, "allocated user=%s uid=%u subuid=%u:%u subgid=%u:%u new=%s%s%s", user_f,
-		       req.uid, ur.start, ur.count, gr.start, gr.count, new, *root ? " root=" : "", root);
+		       req.uid, ur.start, ur.count, gr.start, gr.count, new, *root ? " root=" : "", root_f);
 	printf("user=%s uid=%u subuid=%u:%u subgid=%u:%u new=%s\n", user_f, req.uid, ur.start, ur.count, gr.start,
 	       gr.count, new);
 	if (fflush(stdout) != 0 || ferror(stdout))
