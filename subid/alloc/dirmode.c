@@ -331,8 +331,13 @@ static int one_user(const struct dirmode_opts *o, const struct dir_config *cfg)
 			r = refuse(login, "%s; configure it (docs/fleet.md) before allocating", err);
 		else if (p < 0)
 			r = refuse(login, "cannot check that the directory enforces unique owners: %s", err);
-		if (r == 0)
-			syslog(LOG_NOTICE, "source=directory added entry subid-%" PRIu32 " owner=%s", start, dn);
+		if (r == 0) {
+			char dn_f[ESCAPE_MAX(256)];
+
+			/* A DN is the directory's text: escaped like any other field. */
+			(void)str_escape(dn, ESCAPE_QUOTED, dn_f, sizeof(dn_f));
+			syslog(LOG_NOTICE, "source=directory added entry subid-%" PRIu32 " owner=\"%s\"", start, dn_f);
+		}
 	}
 	if (w && w != conn)
 		dl_close(w);
@@ -491,12 +496,15 @@ static int sync_all(const struct dirmode_opts *o, const struct dir_config *cfg)
 		}
 	}
 	for (size_t i = 0; i < es.n; i++) {
+		char dn_f[ESCAPE_MAX(200)], why_f[ESCAPE_MAX(160)];
 		const struct dl_user *u;
 		struct passwd *pw;
 
 		if (!e[i].valid) {
 			print_line("refused entry %s: %s", e[i].dn, e[i].why);
-			syslog(LOG_ERR, "refused source=directory entry=\"%.200s\" reason=\"%.200s\"", e[i].dn, e[i].why);
+			(void)str_escape(e[i].dn, ESCAPE_QUOTED, dn_f, sizeof(dn_f));
+			(void)str_escape(e[i].why, ESCAPE_QUOTED, why_f, sizeof(why_f));
+			syslog(LOG_ERR, "refused source=directory entry=\"%s\" reason=\"%s\"", dn_f, why_f);
 			refused++;
 			continue;
 		}
@@ -552,10 +560,14 @@ static int sync_all(const struct dirmode_opts *o, const struct dir_config *cfg)
 					   o->dry_run ? "would correct" : "corrected", t->user, f == 0 ? "subuid" : "subgid",
 					   t->want[f].start, t->want[f].count, t->old[f].start, t->old[f].count);
 		}
-		if (!o->dry_run)
+		if (!o->dry_run) {
+			char user_f[ESCAPE_MAX(64)];
+
+			(void)str_escape(t->user, ESCAPE_FIELD, user_f, sizeof(user_f));
 			syslog(LOG_NOTICE, "%s source=directory user=%s uid=%" PRIu32 " subuid=%" PRIu32 ":%" PRIu32
-			       " subgid=%" PRIu32 ":%" PRIu32, state_word[s], t->user, t->uid, t->want[0].start,
+			       " subgid=%" PRIu32 ":%" PRIu32, state_word[s], user_f, t->uid, t->want[0].start,
 			       t->want[0].count, t->want[1].start, t->want[1].count);
+		}
 	}
 	(void)dir_choose(rs, m, cfg, &dummy, &free_slots);
 	printf("%s: %zu entries, %zu users in sync, %zu %s, %zu %s, %zu conflicts, %zu refused; pool %" PRIu32 "-%" PRIu32

@@ -232,6 +232,19 @@ ipaSubGidNumber: $(slot 26)
 ipaSubGidCount: $C
 EOF
 ldap_entry hostile-noowner "cn=nobody,$LDAP_SUFFIX" "$(slot 27)" "$C" "$(slot 27)" "$C"
+# A DN holding a newline: the refusal must not forge a log line.
+NLRDN=$'hostile\nforged root login'
+ldapadd -Q -Y EXTERNAL -H "$LURI" >/dev/null <<EOF
+dn:: $(printf 'ipaUniqueID=%s,%s' "$NLRDN" "$LDAP_SUBIDS_BASE" | base64 -w0)
+objectClass: ipaSubordinateIdEntry
+objectClass: ipaSubordinateId
+ipaUniqueID:: $(printf '%s' "$NLRDN" | base64 -w0)
+ipaOwner: cn=nobody2,$LDAP_SUFFIX
+ipaSubUidNumber: $(slot 28)
+ipaSubUidCount: $C
+ipaSubGidNumber: $(slot 28)
+ipaSubGidCount: $C
+EOF
 
 put_file /etc/subuid ''
 put_file /etc/subgid ''
@@ -259,8 +272,22 @@ check_out "allocation beside hostile entries" "user=nidd11 uid=700011 subuid=$S3
 # Sync on a fresh host: every refused entry named, the valid ones written.
 host_new h3 "$LDAP_URI"
 host_put h3 /etc/subid-directory.conf
+log_mark
 run on_host h3 "$A" --directory --sync --dry-run
 check_rc "sync dry run with hostile entries" 1
+log_sync
+if tail -n +"$((LOG_MARK + 1))" "$LOG" | grep -q '^forged'; then
+	fail "sync: a DN with a newline forges no log line" "$(grep -a 'forged' "$LOG" | paste -sd '|')"
+elif tail -n +"$((LOG_MARK + 1))" "$LOG" | grep -qF 'entry="ipaUniqueID=hostile\x0aforged root login'; then
+	pass "sync: a DN with a newline forges no log line (logged as \\x0a)"
+else
+	fail "sync: a DN with a newline forges no log line" "the refusal was not logged: $(log_new | grep -a hostile | paste -sd '|')"
+fi
+if [[ $OUT == *'refused entry ipaUniqueID=hostile\x0aforged root login'* ]]; then
+	pass "sync: the DN with a newline is printed escaped"
+else
+	fail "sync: the DN with a newline is printed escaped" "$(show "$OUT")"
+fi
 for e in hostile-count hostile-neg hostile-big hostile-ov1 hostile-ov2 hostile-out hostile-twoA hostile-twoB hostile-noowner; do
 	if [[ $OUT == *"refused entry ipaUniqueID=$e,$LDAP_SUBIDS_BASE: "* ]]; then
 		pass "sync dry run: refuses entry $e by its DN"
@@ -301,6 +328,7 @@ fi
 for e in hostile-count hostile-neg hostile-big hostile-ov1 hostile-ov2 hostile-out hostile-twoA hostile-twoB hostile-noowner; do
 	ldelete "ipaUniqueID=$e,$LDAP_SUBIDS_BASE"
 done
+ldelete "$(printf 'ipaUniqueID=%s,%s' "$NLRDN" "$LDAP_SUBIDS_BASE")"
 
 # ---------------------------------------------------------------------------------------------
 # Who the user is: the directory's uidNumber must be NSS's uid; the name is escaped in filters
