@@ -101,6 +101,17 @@ void dir_entry_check(const struct dir_raw_entry *raw, const struct dir_config *c
  * with the other's DN in why. n log n. Returns 0 or -ENOMEM. */
 int dir_entries_check_overlaps(struct dir_entry *e, size_t n);
 
+/* A directory user's uid, for dir_entries_check_uids(). */
+struct dir_uid {
+	uint32_t uid;
+	const char *name;
+};
+
+/* Across entries and users: an entry whose sub-uid or sub-gid range holds the uidNumber of a
+ * directory user is invalid ("its range holds uid N of NAME"): a container's ids would be that
+ * user's files (shadow issue 1157). The uids array is sorted in place. Returns 0 or -ENOMEM. */
+int dir_entries_check_uids(struct dir_entry *e, size_t n, struct dir_uid *uids, size_t nu);
+
 /* The lowest start s = pool_min + k * count (k >= 0) such that [s, s + count) lies in the pool
  * and overlaps none of the n ranges (the uid and the gid ranges of every entry, valid or not, plus
  * any start a failed add excluded). The same start is used for the sub-uids and the sub-gids, as

@@ -451,6 +451,50 @@ int dir_entries_check_overlaps(struct dir_entry *e, size_t n)
 	return 0;
 }
 
+static int cmp_uid(const void *a, const void *b)
+{
+	const struct dir_uid *x = a, *y = b;
+
+	return (x->uid > y->uid) - (x->uid < y->uid);
+}
+
+/* The first user whose uid lies in [start, start + count), or NULL. uids sorted. */
+static const struct dir_uid *uid_in(const struct dir_uid *uids, size_t nu, struct idrange r)
+{
+	size_t lo = 0, hi = nu;
+
+	while (lo < hi) { /* the first uid >= start */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (uids[mid].uid < r.start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < nu && (uint64_t)uids[lo].uid < (uint64_t)r.start + r.count)
+		return &uids[lo];
+	return NULL;
+}
+
+int dir_entries_check_uids(struct dir_entry *e, size_t n, struct dir_uid *uids, size_t nu)
+{
+	if (nu > 1)
+		qsort(uids, nu, sizeof(*uids), cmp_uid);
+	for (size_t i = 0; i < n; i++) {
+		const struct dir_uid *u;
+
+		if (!e[i].has_ranges)
+			continue;
+		u = uid_in(uids, nu, e[i].uid);
+		if (!u)
+			u = uid_in(uids, nu, e[i].gid);
+		if (u)
+			entry_bad(&e[i], "its range holds uid %" PRIu32 " of directory user %.40s", u->uid,
+				  u->name ? u->name : "?");
+	}
+	return 0;
+}
+
 static int cmp_range(const void *a, const void *b)
 {
 	const struct idrange *x = a, *y = b;

@@ -43,6 +43,7 @@
 #include "paths.h"
 #include "util.h"
 
+#define UID_TRIES 16 /* slots skipped because they hold a directory user's uid */
 #define ADD_TRIES 64 /* with n hosts racing for the lowest slot, each round one wins */
 #define CONF_MAX (64u << 10)
 
@@ -195,6 +196,18 @@ static int user_entry(struct dl_conn *conn, const struct dir_config *cfg, const 
 		ret_range[0] = e[0].uid;
 		ret_range[1] = e[0].gid;
 		r = overlap_check(conn, cfg, user, &e[0]);
+		for (int i = 0; i < 2 && r == 0; i++) {
+			uint32_t holder = 0;
+			char name[72];
+			int f = dl_find_uid_in(conn, ret_range[i].start, ret_range[i].start + ret_range[i].count - 1, &holder, name,
+					       sizeof(name), err, sizeof(err));
+
+			if (f == 0)
+				r = refuse(user, "directory entry %s: its range holds uid %" PRIu32 " of directory user %s; nothing "
+					   "written", e[0].dn, holder, name);
+			else if (f != -ENOENT)
+				r = refuse(user, "%s", err);
+		}
 	}
 	dl_entries_free(&es);
 	return r;
@@ -218,7 +231,7 @@ static int add_entry(struct dl_conn *w, const struct dir_config *cfg, const char
 	r = dl_search_entries(w, NULL, &all, err, sizeof(err));
 	if (r < 0)
 		return refuse(user, "cannot list the sub-id entries: %s", err);
-	rs = reallocarray(NULL, 2 * all.n + *n_ex + 1, sizeof(*rs));
+	rs = reallocarray(NULL, 2 * all.n + *n_ex + UID_TRIES + 1, sizeof(*rs));
 	if (!rs) {
 		dl_entries_free(&all);
 		return refuse(user, "out of memory");
@@ -234,9 +247,25 @@ static int add_entry(struct dl_conn *w, const struct dir_config *cfg, const char
 	dl_entries_free(&all);
 	for (size_t i = 0; i < *n_ex; i++)
 		rs[m++] = ex[i];
-	if (dir_choose(rs, m, cfg, &start, NULL) < 0)
-		return refuse(user, "the directory's pool %" PRIu32 "-%" PRIu32 " has no free range of %" PRIu32 " ids left",
-			      cfg->pool_min, cfg->pool_max, cfg->count);
+	/* The lowest free slot that holds no directory user's uid (shadow issue 1157: a container's
+	 * ids must never be somebody's files). */
+	for (int t = 0;; t++) {
+		uint32_t holder = 0;
+		char name[72];
+
+		if (dir_choose(rs, m, cfg, &start, NULL) < 0)
+			return refuse(user, "the directory's pool %" PRIu32 "-%" PRIu32 " has no free range of %" PRIu32
+				      " ids left", cfg->pool_min, cfg->pool_max, cfg->count);
+		r = dl_find_uid_in(w, start, start + cfg->count - 1, &holder, name, sizeof(name), err, sizeof(err));
+		if (r == -ENOENT)
+			break;
+		if (r < 0)
+			return refuse(user, "%s", err);
+		if (t + 1 >= UID_TRIES)
+			return refuse(user, "the pool %" PRIu32 "-%" PRIu32 " holds the uids of directory users (%s: %" PRIu32
+				      "): move it away from them", cfg->pool_min, cfg->pool_max, name, holder);
+		rs[m++] = (struct idrange){ start, cfg->count };
+	}
 	r = dl_add_entry(w, dn, start, err, sizeof(err));
 	if (r == 0) {
 		*ret_start = start;
@@ -415,6 +444,7 @@ static int sync_all(const struct dirmode_opts *o, const struct dir_config *cfg)
 	_cleanup_free_ struct alloc_set_item *items = NULL;
 	_cleanup_free_ size_t *owner_of = NULL, *n_entries = NULL;
 	_cleanup_free_ struct idrange *rs = NULL;
+	_cleanup_free_ struct dir_uid *uids = NULL;
 	size_t n_users = 0, bad_users = 0, n_items = 0, refused = 0, counts[4] = { 0 }, m = 0;
 	struct alloc_error aerr = { 0 };
 	uint64_t free_slots = 0;
@@ -450,6 +480,14 @@ static int sync_all(const struct dirmode_opts *o, const struct dir_config *cfg)
 		status = refuse(NULL, "out of memory");
 		goto out;
 	}
+	uids = calloc(n_users + 1, sizeof(*uids));
+	if (!uids) {
+		status = refuse(NULL, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n_users; i++)
+		uids[i] = (struct dir_uid){ users[i].uid, users[i].name };
+	(void)dir_entries_check_uids(e, es.n, uids, n_users);
 	for (size_t i = 0; i < n_users; i++) {
 		refs[i].norm = dl_normalize_dn(users[i].dn);
 		refs[i].user = i;

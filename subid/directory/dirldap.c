@@ -392,6 +392,50 @@ int dl_find_user(struct dl_conn *c, const char *name, char **ret_dn, uint32_t *r
 	return 0;
 }
 
+int dl_find_uid_in(struct dl_conn *c, uint32_t lo, uint32_t hi, uint32_t *ret_uid, char *ret_name, size_t name_size,
+		   char *err, size_t errsize)
+{
+	char filter[128], *attrs[] = { "uid", "uidNumber", NULL };
+	struct timeval tv = c->tv;
+	LDAPMessage *res = NULL, *e;
+	struct berval **num = NULL, **uid = NULL;
+	uint32_t n = 0;
+	int rc, r = -ENOENT;
+
+	(void)snprintf(filter, sizeof(filter), "(&(objectClass=posixAccount)(uidNumber>=%" PRIu32 ")(uidNumber<=%" PRIu32 "))",
+		       lo, hi);
+	/* One entry is enough: a size limit of 1 answers LDAP_SIZELIMIT_EXCEEDED when there are more. */
+	rc = ldap_search_ext_s(c->ld, c->cfg->user_base, LDAP_SCOPE_SUBTREE, filter, attrs, 0, NULL, NULL, &tv, 1, &res);
+	if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED) {
+		r = fail_rc(c, rc, "search for uids in a range failed", err, errsize);
+		if (res)
+			ldap_msgfree(res);
+		return r;
+	}
+	e = ldap_first_entry(c->ld, res);
+	if (e) {
+		num = ldap_get_values_len(c->ld, e, "uidNumber");
+		uid = ldap_get_values_len(c->ld, e, "uid");
+		if (num && ldap_count_values_len(num) == 1 && num[0]->bv_len <= 10 &&
+		    subid_parse_u32(num[0]->bv_val, num[0]->bv_len, &n) == 0) {
+			*ret_uid = n;
+			if (ret_name && name_size) {
+				ret_name[0] = '\0';
+				if (uid && ldap_count_values_len(uid) >= 1 && !memchr(uid[0]->bv_val, '\0', uid[0]->bv_len))
+					(void)snprintf(ret_name, name_size, "%.*s", (int)(uid[0]->bv_len > 64 ? 64 : uid[0]->bv_len),
+						       uid[0]->bv_val);
+			}
+			r = 0;
+		}
+	}
+	if (num)
+		ldap_value_free_len(num);
+	if (uid)
+		ldap_value_free_len(uid);
+	ldap_msgfree(res);
+	return r;
+}
+
 struct user_list {
 	struct dl_user *u;
 	size_t n, cap, bad;

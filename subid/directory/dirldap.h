@@ -62,6 +62,11 @@ int dl_search_users(struct dl_conn *c, struct dl_user **ret, size_t *ret_n, size
 		    size_t errsize);
 void dl_users_free(struct dl_user *u, size_t n);
 
+/* A posixAccount under user_base whose uidNumber lies in [lo, hi] (integerOrderingMatch), the
+ * first the server returns: 0 with its uid (name, when given, copied), -ENOENT when none. */
+int dl_find_uid_in(struct dl_conn *c, uint32_t lo, uint32_t hi, uint32_t *ret_uid, char *ret_name, size_t name_size,
+		   char *err, size_t errsize);
+
 /* Add the entry ipaUniqueID=subid-START,subid_base for owner_dn: FreeIPA's object classes, the
  * same start for sub-uids and sub-gids, the pool's count. Returns 0, -EEXIST (that DN exists),
  * -EBUSY (the server refused a duplicate: LDAP_CONSTRAINT_VIOLATION, slapo-unique or 389-DS's

@@ -269,6 +269,35 @@ run "$A" --directory nidd11
 check_rc "allocation beside hostile entries" 0
 check_out "allocation beside hostile entries" "user=nidd11 uid=700011 subuid=$S3:$C subgid=$S3:$C new=uid,gid"
 
+# A directory user's uid inside the pool (shadow issue 1157: a container's ids would be that
+# user's files): the slot holding it is never handed out, and an entry holding it is refused.
+S4=$(slot 4) S5=$(slot 5) S6=$(slot 6)
+ldap_users niddnew 2 770000
+ladd >/dev/null <<EOF
+dn: uid=niddinpool1,$LDAP_USERS_BASE
+objectClass: account
+objectClass: posixAccount
+uid: niddinpool1
+cn: niddinpool1
+uidNumber: $((S4 + 7))
+gidNumber: 7000
+homeDirectory: /nonexistent
+
+dn: uid=niddinpool2,$LDAP_USERS_BASE
+objectClass: account
+objectClass: posixAccount
+uid: niddinpool2
+cn: niddinpool2
+uidNumber: $((S6 + 1))
+gidNumber: 7000
+homeDirectory: /nonexistent
+EOF
+run "$A" --directory niddnew1
+check_rc "the slot holding a directory user's uid is skipped" 0
+check_out "the slot holding a directory user's uid is skipped" "user=niddnew1 uid=770001 subuid=$S5:$C subgid=$S5:$C new=uid,gid"
+ldap_entry hostile-uid "$(U niddnew2)" "$S6" "$C" "$S6" "$C"
+hostile "hostile: an entry holding a directory user's uid" niddnew2 "ipaUniqueID=hostile-uid,$LDAP_SUBIDS_BASE: its range holds uid $((S6 + 1)) of directory user niddinpool2"
+
 # Sync on a fresh host: every refused entry named, the valid ones written.
 host_new h3 "$LDAP_URI"
 host_put h3 /etc/subid-directory.conf
@@ -288,14 +317,14 @@ if [[ $OUT == *'refused entry ipaUniqueID=hostile\x0aforged root login'* ]]; the
 else
 	fail "sync: the DN with a newline is printed escaped" "$(show "$OUT")"
 fi
-for e in hostile-count hostile-neg hostile-big hostile-ov1 hostile-ov2 hostile-out hostile-twoA hostile-twoB hostile-noowner; do
+for e in hostile-count hostile-neg hostile-big hostile-ov1 hostile-ov2 hostile-out hostile-twoA hostile-twoB hostile-noowner hostile-uid; do
 	if [[ $OUT == *"refused entry ipaUniqueID=$e,$LDAP_SUBIDS_BASE: "* ]]; then
 		pass "sync dry run: refuses entry $e by its DN"
 	else
 		fail "sync dry run: refuses entry $e by its DN" "output: $(show "$OUT")"
 	fi
 done
-for u in nidd1 nidd2 nidd3 nidd11; do
+for u in nidd1 nidd2 nidd3 nidd11 niddnew1; do
 	if [[ $OUT == *"would add user=$u subuid="* ]]; then
 		pass "sync dry run: would add $u"
 	else
@@ -310,7 +339,7 @@ else
 fi
 run on_host h3 "$A" --directory --sync
 check_rc "sync with hostile entries: status 1 (entries refused)" 1
-want=$(dir_entries | awk '$1 ~ /^nidd(1|2|3|11)$/ { printf "%s:%s:%s\n", $1, $2, $3 }' | sort)
+want=$(dir_entries | awk '$1 ~ /^nidd(1|2|3|11|new1)$/ { printf "%s:%s:%s\n", $1, $2, $3 }' | sort)
 got=$(on_host h3 cat /etc/subuid | sort)
 if [ "$got" = "$want" ]; then
 	pass "sync: the host's /etc/subuid equals the directory's valid entries"
@@ -325,9 +354,10 @@ else
 	pass "sync dry run after sync: no difference left"
 fi
 # Remove the hostile entries for the rest.
-for e in hostile-count hostile-neg hostile-big hostile-ov1 hostile-ov2 hostile-out hostile-twoA hostile-twoB hostile-noowner; do
+for e in hostile-count hostile-neg hostile-big hostile-ov1 hostile-ov2 hostile-out hostile-twoA hostile-twoB hostile-noowner hostile-uid; do
 	ldelete "ipaUniqueID=$e,$LDAP_SUBIDS_BASE"
 done
+ldelete "uid=niddinpool1,$LDAP_USERS_BASE" "uid=niddinpool2,$LDAP_USERS_BASE"
 ldelete "$(printf 'ipaUniqueID=%s,%s' "$NLRDN" "$LDAP_SUBIDS_BASE")"
 
 # ---------------------------------------------------------------------------------------------

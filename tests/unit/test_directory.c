@@ -180,6 +180,28 @@ START_TEST(test_overlaps)
 }
 END_TEST
 
+START_TEST(test_uids)
+{
+	struct dir_config cfg = pool();
+	struct dir_raw_entry raw[3] = {
+		{ "a", V("uid=a"), 1, V("2147483648"), 1, V("65536"), 1, V("2147483648"), 1, V("65536"), 1 },
+		{ "b", V("uid=b"), 1, V("2147549184"), 1, V("65536"), 1, V("2147549184"), 1, V("65536"), 1 },
+		{ "c", V("uid=c"), 1, V("2147614720"), 1, V("65536"), 1, V("2147614720"), 1, V("65536"), 1 },
+	};
+	struct dir_uid uids[4] = { { 2147614720u + 65536, "next" }, { 2147549184u + 65535, "last" }, { 1000, "low" },
+				   { 2147483647u, "below" } };
+	struct dir_entry e[3];
+
+	for (int i = 0; i < 3; i++)
+		dir_entry_check(&raw[i], &cfg, &e[i]);
+	ck_assert_int_eq(dir_entries_check_uids(e, 3, uids, 4), 0);
+	ck_assert(e[0].valid);                   /* 2147483647 is just below it */
+	ck_assert(!e[1].valid && strstr(e[1].why, "holds uid 2147614719 of directory user last"));
+	ck_assert(e[2].valid);                   /* 2147680256 is just past it */
+	ck_assert_int_eq(dir_entries_check_uids(e, 3, NULL, 0), 0);
+}
+END_TEST
+
 /* ---- The choice ------------------------------------------------------------------------------ */
 
 static const struct {
@@ -472,6 +494,7 @@ static Suite *suite(void)
 	tcase_add_test(t, test_conf_nul);
 	tcase_add_loop_test(t, test_entry, 0, (int)(sizeof(entry_cases) / sizeof(entry_cases[0])));
 	tcase_add_test(t, test_overlaps);
+	tcase_add_test(t, test_uids);
 	tcase_add_loop_test(t, test_choose, 0, (int)(sizeof(choose_cases) / sizeof(choose_cases[0])));
 	tcase_add_test(t, test_rdn);
 	tcase_add_loop_test(t, test_dn, 0, (int)(sizeof(dn_cases) / sizeof(dn_cases[0])));
