@@ -596,7 +596,7 @@ static void probe_map(struct probe *p, int side)
 	killed = res.timed_out;
 	describe_status(status, status_text, sizeof(status_text));
 	/* One line: newlines become "; ", the last one dropped. */
-	for (size_t i = 0; output && i < outlen; i++)
+	for (size_t i = 0; i < outlen; i++)
 		if (output[i] == '\n')
 			output[i] = i + 1 == outlen ? '\0' : ' ';
 	if (killed) {
@@ -606,7 +606,7 @@ static void probe_map(struct probe *p, int side)
 	}
 	if (status < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		set_step(p, s, VERDICT_FAIL, helper_fix(p, side, helper, output), "`%s` failed (%s): %s",
-			 cmdline ? cmdline : tool, status_text, output && *output ? output : "(no message)");
+			 cmdline ? cmdline : tool, status_text, *output ? output : "(no message)");
 		return;
 	}
 	/* The helper says it worked: believe the kernel, not the helper. */
@@ -966,7 +966,7 @@ void check_area_probe(struct check_ctx *c)
 	describe_status(status, status_text, sizeof(status_text));
 
 	/* Parse what arrived; anything short or malformed ends the list there. */
-	while (buf && off + 2 + 4 <= len) {
+	while (off + 2 + 4 <= len) {
 		unsigned s = (unsigned char)buf[off], v = (unsigned char)buf[off + 1];
 		uint32_t lo, lf;
 
