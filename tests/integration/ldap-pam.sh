@@ -245,4 +245,25 @@ else
 	fail "directory back: the directory's range is in both files" "$(on_host h1 cat /etc/subuid | paste -sd ' ')"
 fi
 
+# Options that make no sense with the directory: refused, logged, nothing written.
+ldap_users nidpo 1 731000
+nss_wait nidpo1
+before=$(on_host h1 cat /etc/subuid /etc/subgid | md5sum)
+for opts in "source=directory mode=uid" "source=directory count=10" "source=directory by_uid" "source=ldap"; do
+	on_host h1 sh -c "printf 'session optional %s helper=%s %s %s\nsession required pam_permit.so\n' '$PAM_MOD' '$HELPER' '$opts' '$SCOPE' >/etc/pam.d/nidopts"
+	log_mark
+	run hpam h1 nidopts nidpo1 open_session close_session
+	check_rc "pam_subid $opts: the login goes on" 0
+	if [ "$opts" = source=ldap ]; then
+		expect_log "pam_subid $opts" "<83>" "option source=ldap: expected files or directory"
+	else
+		expect_log "pam_subid $opts" "<83>" "source=directory takes no mode=, count=, min=, max= or by_uid"
+	fi
+done
+if [ "$(on_host h1 cat /etc/subuid /etc/subgid | md5sum)" = "$before" ] && ! dir_entries | grep -q '^nidpo1 '; then
+	pass "refused options: nothing written, no entry added"
+else
+	fail "refused options: nothing written, no entry added" "$(dir_entries | grep '^nidpo1 ')"
+fi
+
 finish
