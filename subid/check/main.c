@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,36 @@ static void usage(FILE *f)
 		"Exit status: 0 all passed, 1 a check failed, 2 warnings only, 3 the checks could not run.\n");
 }
 
+/* The length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong form, no surrogate, at
+ * most U+10FFFF), or 0 if there is none. */
+static size_t utf8_len(const unsigned char *p)
+{
+	size_t n;
+	uint32_t cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, cp = p[0] & 0x1fu;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, cp = p[0] & 0x0fu;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, cp = p[0] & 0x07u;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0; /* also stops at the NUL */
+		cp = cp << 6 | (p[i] & 0x3fu);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
+/* A JSON string. JSON must be UTF-8 (RFC 8259): a well-formed sequence passes as it is (C1
+ * controls escaped), and each byte that is not part of one, such as a Latin-1 file name in a
+ * rootfs, becomes U+FFFD, so the document stays valid whatever the names hold. */
 void check_json_str(FILE *f, const char *s)
 {
 	if (!s) {
@@ -45,7 +76,24 @@ void check_json_str(FILE *f, const char *s)
 		return;
 	}
 	(void)fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t n = utf8_len(p);
+
+		if (n == 0) {
+			(void)fputs("\\ufffd", f);
+			p++;
+			continue;
+		}
+		if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
+			fprintf(f, "\\u%04x", p[1]); /* C1 control, U+0080-U+009F */
+			p += 2;
+			continue;
+		}
+		if (n > 1) {
+			(void)fwrite(p, 1, n, f);
+			p += n;
+			continue;
+		}
 		switch (*p) {
 		case '"': (void)fputs("\\\"", f); break;
 		case '\\': (void)fputs("\\\\", f); break;
@@ -58,6 +106,7 @@ void check_json_str(FILE *f, const char *s)
 			else
 				(void)fputc(*p, f);
 		}
+		p++;
 	}
 	(void)fputc('"', f);
 }

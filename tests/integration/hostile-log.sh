@@ -201,5 +201,35 @@ if ! printf '%s\n' "$OUT" | grep -q '^  PASS forged line'; then
 else
 	fail "subid-check rootfs, hostile file names: no forged line" "$(printf '%s' "$OUT" | cat -v | paste -sd '|')"
 fi
+# --json: the document stays valid UTF-8 JSON whatever bytes the names hold (a Latin-1 byte
+# becomes U+FFFD), and the control bytes come back as themselves after decoding.
+TREE2="$T_DIR/rootfs2"
+mkdir -p "$TREE2/tmp"
+chmod 1777 "$TREE2/tmp"
+touch "$TREE2/tmp/$FNAME"
+chown 100000:100000 "$TREE2" "$TREE2/tmp"
+chown 5000000:5000000 "$TREE2/tmp/$FNAME"
+run "$SUBID_CHECK" rootfs "$TREE2" --map 0:100000:65536 --json
+if printf '%s' "$OUT" | python3 -c '
+import json, sys
+doc = json.loads(sys.stdin.buffer.read().decode("utf-8", "strict"))
+want = "x\x1b[2K\r  PASS rootfs.ownership: forged\x1b]0;title\x07\ufffd\ufffd1m"
+def strings(o):
+    if isinstance(o, str):
+        yield o
+    elif isinstance(o, dict):
+        for v in o.values():
+            yield from strings(v)
+    elif isinstance(o, list):
+        for v in o:
+            yield from strings(v)
+found = [x for x in strings(doc) if want in x]
+print("strings holding the name:", len(found), file=sys.stderr)
+sys.exit(0 if found else 3)
+' 2>"$T_DIR/json.err"; then
+	pass "subid-check rootfs --json, hostile file names: valid UTF-8 JSON holding the name"
+else
+	fail "subid-check rootfs --json, hostile file names: valid UTF-8 JSON holding the name" "$(cat "$T_DIR/json.err"; printf '%s' "$OUT" | head -c 600 | cat -v)"
+fi
 
 finish
