@@ -32,6 +32,7 @@
 #include "alloc.h"
 #include "conf.h"
 #include "number.h"
+#include "paths.h"
 #include "subfile.h"
 #include "util.h"
 
@@ -760,6 +761,36 @@ static void remove_leftovers(const char *dir, const char *path, bool with_pids)
 	(void)closedir(d);
 }
 
+/* The paths one transaction works on, under ROOT ("" on a real system). */
+struct etc_paths {
+	char *dir;     /* ROOT/etc */
+	char *pwdlock; /* ROOT/etc/.pwd.lock */
+	char *subuid;  /* ROOT/etc/subuid */
+	char *subgid;  /* ROOT/etc/subgid */
+};
+
+static void etc_paths_free(struct etc_paths *p)
+{
+	free(p->dir);
+	free(p->pwdlock);
+	free(p->subuid);
+	free(p->subgid);
+}
+
+/* Fill p and point files[0] and files[1] at subuid and subgid. Returns 0 or -ENOMEM. */
+static int etc_paths_init(struct etc_paths *p, const char *root, struct subid_file files[2])
+{
+	p->dir = strjoin(root, "/etc");
+	p->pwdlock = strjoin(root, PATH_PWD_LOCK);
+	p->subuid = strjoin(root, PATH_SUBUID);
+	p->subgid = strjoin(root, PATH_SUBGID);
+	if (!p->dir || !p->pwdlock || !p->subuid || !p->subgid)
+		return -ENOMEM;
+	files[0].path = p->subuid;
+	files[1].path = p->subgid;
+	return 0;
+}
+
 /* With /etc/.pwd.lock held: the lock files of subuid then subgid (stale ones taken over, see
  * alloc_lock_file()), then what a killed earlier run left removed. Returns 0 or -errno with *err;
  * files[i].locked tells the caller what to release. */
@@ -825,7 +856,7 @@ int alloc_transaction(const struct alloc_request *req, struct alloc_result *ret,
 {
 	const char *root = req->root ? req->root : "";
 	bool prefix = root[0] != '\0';
-	_cleanup_free_ char *dir = NULL, *pwdlock = NULL, *subuid = NULL, *subgid = NULL;
+	__attribute__((cleanup(etc_paths_free))) struct etc_paths ep = { 0 };
 	_cleanup_close_ int pwdfd = -1;
 	struct subid_file files[2] = {
 		{ .name = "/etc/subuid", .policy = &req->uid_policy },
@@ -849,24 +880,18 @@ int alloc_transaction(const struct alloc_request *req, struct alloc_result *ret,
 			return r;
 		}
 	}
-	dir = strjoin(root, "/etc");
-	pwdlock = strjoin(root, "/etc/.pwd.lock");
-	subuid = strjoin(root, "/etc/subuid");
-	subgid = strjoin(root, "/etc/subgid");
-	if (!dir || !pwdlock || !subuid || !subgid)
+	if (etc_paths_init(&ep, root, files) < 0)
 		return fail(err, ALLOC_E_IO, NULL, -ENOMEM, NULL);
-	files[0].path = subuid;
-	files[1].path = subgid;
 
 	/* 1. The locks, in shadow's order: passwd, subuid, subgid. */
-	pwdfd = pwd_lock(pwdlock, req->lock_timeout_s, err, "/etc/.pwd.lock");
+	pwdfd = pwd_lock(ep.pwdlock, req->lock_timeout_s, err, PATH_PWD_LOCK);
 	if (pwdfd < 0)
 		return pwdfd;
-	r = lock_files(files, dir, prefix, err);
+	r = lock_files(files, ep.dir, prefix, err);
 
 	/* 2-4. Read, decide, write. */
 	if (r == 0)
-		r = transaction_locked(files, dir, req, prefix, ret, err);
+		r = transaction_locked(files, ep.dir, req, prefix, ret, err);
 
 	/* 5. Release in reverse order, whatever happened; a failed release is reported (its lock
 	 * then holds our pid, stale as soon as we exit) unless an earlier error is. */
@@ -1151,7 +1176,7 @@ int alloc_set_build(const char *buf, size_t len, const struct alloc_set_item *it
 int alloc_set_transaction(const char *root, unsigned lock_timeout_s, bool create, bool dry_run,
 			  struct alloc_set_item *items, size_t n, struct alloc_error *err)
 {
-	_cleanup_free_ char *dir = NULL, *pwdlock = NULL, *subuid = NULL, *subgid = NULL;
+	__attribute__((cleanup(etc_paths_free))) struct etc_paths ep = { 0 };
 	/* Two variables, not an array: the cleanup attribute frees what the variable points to, and
 	 * for an array that is only its first element. */
 	_cleanup_free_ char *content_u = NULL, *content_g = NULL;
@@ -1175,20 +1200,14 @@ int alloc_set_transaction(const char *root, unsigned lock_timeout_s, bool create
 			if (!idrange_valid(items[i].want[w].start, items[i].want[w].count))
 				return fail(err, ALLOC_E_POLICY, NULL, -EINVAL, "invalid range for %.64s", items[i].user);
 	}
-	dir = strjoin(root, "/etc");
-	pwdlock = strjoin(root, "/etc/.pwd.lock");
-	subuid = strjoin(root, "/etc/subuid");
-	subgid = strjoin(root, "/etc/subgid");
-	if (!dir || !pwdlock || !subuid || !subgid)
+	if (etc_paths_init(&ep, root, files) < 0)
 		return fail(err, ALLOC_E_IO, NULL, -ENOMEM, NULL);
-	files[0].path = subuid;
-	files[1].path = subgid;
 
 	if (!dry_run) {
-		pwdfd = pwd_lock(pwdlock, lock_timeout_s, err, "/etc/.pwd.lock");
+		pwdfd = pwd_lock(ep.pwdlock, lock_timeout_s, err, PATH_PWD_LOCK);
 		if (pwdfd < 0)
 			return pwdfd;
-		r = lock_files(files, dir, prefix, err);
+		r = lock_files(files, ep.dir, prefix, err);
 	}
 	/* Read and plan both files before writing either. */
 	for (int i = 0; i < 2 && r == 0; i++) {
@@ -1210,10 +1229,10 @@ int alloc_set_transaction(const char *root, unsigned lock_timeout_s, bool create
 				continue;
 			r = replace_subid_file(&files[i], *content[i], clen[i], prefix, err);
 			if (r < 0 && i == 1 && changed[0])
-				(void)sync_dir(dir, files[0].name, NULL);
+				(void)sync_dir(ep.dir, files[0].name, NULL);
 		}
 		if (r == 0 && (changed[0] || changed[1]))
-			r = sync_dir(dir, files[changed[0] ? 0 : 1].name, err);
+			r = sync_dir(ep.dir, files[changed[0] ? 0 : 1].name, err);
 	}
 	for (int i = 1; i >= 0; i--) {
 		if (files[i].locked) {

@@ -58,17 +58,11 @@ static const char *const state_word[] = {
 /* One line on stderr (escaped) and one LOG_ERR line; returns 1, the exit status. */
 __attribute__((format(printf, 2, 3))) static int refuse(const char *user, const char *fmt, ...)
 {
-	char msg[1024], text[ESCAPE_MAX(1024)], u[ESCAPE_MAX(64)];
 	va_list ap;
 
 	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	alloc_report_refusal("directory", user, -1, fmt, ap);
 	va_end(ap);
-	(void)str_escape(msg, ESCAPE_TEXT, text, sizeof(text));
-	fprintf(stderr, "subid-alloc: %s\n", text);
-	(void)str_escape(msg, ESCAPE_QUOTED, text, sizeof(text));
-	(void)str_escape(user ? user : "?", ESCAPE_FIELD, u, sizeof(u));
-	syslog(LOG_ERR, "refused source=directory user=%s reason=\"%s\"", u, text);
 	return 1;
 }
 

@@ -72,23 +72,30 @@ static void usage(FILE *f)
 		"3 (--dry-run) differences found.\n");
 }
 
-__attribute__((noreturn, format(printf, 2, 3))) static void fail(const struct ctx *c, const char *fmt, ...)
+void alloc_report_refusal(const char *source, const char *user, long long uid, const char *fmt, va_list ap)
 {
-	char msg[512], text[ESCAPE_MAX(512)], user[ESCAPE_MAX(64)];
-	va_list ap;
+	char msg[1024], text[ESCAPE_MAX(1024)], u[ESCAPE_MAX(64)], s[ESCAPE_MAX(32)], uidf[32] = "";
 
-	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	/* The message quotes the user name and file content: escaped once, here, for each place. */
+	/* The message quotes the user name and file or directory content: escaped once, here, for
+	 * each place it goes. */
 	(void)str_escape(msg, ESCAPE_TEXT, text, sizeof(text));
 	(void)fprintf(stderr, "subid-alloc: %s\n", text);
 	(void)str_escape(msg, ESCAPE_QUOTED, text, sizeof(text));
-	(void)str_escape(*c->user ? c->user : "?", ESCAPE_FIELD, user, sizeof(user));
-	if (c->uid >= 0)
-		syslog(LOG_ERR, "refused user=%s uid=%lld reason=\"%s\"", user, c->uid, text);
-	else
-		syslog(LOG_ERR, "refused user=%s reason=\"%s\"", user, text);
+	(void)str_escape(user && *user ? user : "?", ESCAPE_FIELD, u, sizeof(u));
+	(void)str_escape(source ? source : "", ESCAPE_FIELD, s, sizeof(s));
+	if (uid >= 0)
+		snprintf(uidf, sizeof(uidf), " uid=%lld", uid);
+	syslog(LOG_ERR, "refused%s%s user=%s%s reason=\"%s\"", source ? " source=" : "", s, u, uidf, text);
+}
+
+__attribute__((noreturn, format(printf, 2, 3))) static void fail(const struct ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	alloc_report_refusal(NULL, c->user, c->uid, fmt, ap);
+	va_end(ap);
 	exit(EXIT_FAILURE);
 }
 
