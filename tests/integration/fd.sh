@@ -141,17 +141,27 @@ race_run() {
 	setpriv --reuid "$ua" --regid "$ga" --init-groups unshare -U sleep 60 </dev/null >/dev/null 2>&1 &
 	t=$!
 	wait_exec "$t" sleep
+	# Both FIFOs opened read-write, which never blocks: if the helper dies before it reaches the
+	# shim (or the shim never loads), the test reports it instead of hanging on an open.
+	exec 8<>"$dir/stalled" 9<>"$dir/go"
 	setpriv --reuid "$ua" --regid "$ga" --init-groups env LD_PRELOAD="$shim" STALL_DIR="$dir" \
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
 		/usr/bin/python3 "$pyexec" "$t" 3 "$helper" fd:3 0 "$ua" 1 </dev/null >/dev/null 2>"$dir/race.err" &
 	h=$!
-	read -r _ <"$dir/stalled" # the helper has T's pid and is about to open /proc/T
+	# The helper has T's pid and is about to open /proc/T.
+	if ! read -r -t 60 -u 8 _; then
+		echo "reused=never stalled: the helper did not reach the shim within 60 s"
+		echo "err=$(cat "$dir/race.err")"
+		kill -KILL "$h" "$t" 2>/dev/null
+		return 0
+	fi
 	kill -KILL "$t"
 	wait "$t" 2>/dev/null
 	echo $((t - 1)) >/proc/sys/kernel/ns_last_pid
 	setpriv --reuid "$ua" --regid "$ga" --init-groups unshare -U sleep 60 </dev/null >/dev/null 2>&1 &
 	t2=$!
 	wait_exec "$t2" sleep
-	echo go >"$dir/go"
+	echo go >&9
 	rc=0
 	wait "$h" || rc=$?
 	echo "reused=$([ "$t2" = "$t" ] && echo yes || echo "no ($t then $t2)")"
@@ -183,8 +193,14 @@ chmod 755 "$NOCAP" "$T_DIR/stall_open.so"
 STALL="$T_DIR/stall"
 mkdir -m 755 "$STALL"
 mkfifo -m 666 "$STALL/stalled" "$STALL/go"
-unshare -p -f --mount-proc -- "$BASH" -c "set -u; $(declare -f race_run wait_exec proc_state norm); race_run \"\$@\"" \
-	_ "$NOCAP" "$PIDFD_EXEC" "$T_DIR/stall_open.so" "$STALL" "$A_UID" "$A_GID" >"$T_DIR/race.txt" 2>&1 || true
+# A sanitizer build's helper needs the ASan runtime first in the preload list, before the shim.
+SHIM_PRELOAD="$T_DIR/stall_open.so"
+if readelf -d "$NOCAP" 2>/dev/null | grep -q 'libasan'; then
+	SHIM_PRELOAD="$(${CC} -print-file-name=libasan.so) $SHIM_PRELOAD"
+fi
+timeout -s KILL 180 unshare -p -f --mount-proc -- "$BASH" -c \
+	"set -u; $(declare -f race_run wait_exec proc_state norm); race_run \"\$@\"" \
+	_ "$NOCAP" "$PIDFD_EXEC" "$SHIM_PRELOAD" "$STALL" "$A_UID" "$A_GID" >"$T_DIR/race.txt" 2>&1 || true
 if [ "$(race_result reused)" = yes ]; then
 	pass "pidfd race: another process of the user took the target's pid while the helper was held"
 else
