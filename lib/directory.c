@@ -122,12 +122,16 @@ static const char *dn_suffix(const char *dn)
 	return cand;
 }
 
+/* A copy of exactly vlen bytes: the value may end the buffer with no NUL after it (a last line
+ * without a newline), so nothing past vlen is read (strndup() may look for the NUL). */
 static int set_str(char **dst, const char *v, size_t vlen)
 {
-	char *s = strndup(v, vlen);
+	char *s = vlen < SIZE_MAX ? malloc(vlen + 1) : NULL;
 
 	if (!s)
 		return -ENOMEM;
+	memcpy(s, v, vlen);
+	s[vlen] = '\0';
 	free(*dst);
 	*dst = s;
 	return 0;
