@@ -74,7 +74,7 @@ root() {
 	chmod 644 "$R/etc/subuid" "$R/etc/subgid"
 	WHAT=$1
 }
-sc() { run "$SC" --sysroot "$R" --user alice --no-probe --json "$@"; }
+sc() { run "$SC" --sysroot "$R" --user alice --no-probe --json; }
 
 # ---------------------------------------------------------------------------------------------
 # systemd's reserved ranges (docs/UIDS-GIDS.md)

@@ -148,6 +148,7 @@ expect_check "another case, quotes and a line break" helpers.newuidmap.privilege
 run "$SC" --explain 'newuidmap: write to uid_map failed: “Operation not permitted”' --no-probe
 expect_out "typographic double quotes" 'matches 1 known message'
 expect_out "typographic double quotes" 'newuidmap: write to uid_map failed: Operation not permitted' 
+# shellcheck disable=SC1112 # the curly quotes are the input under test (web pages produce them)
 run "$SC" --explain 'newgidmap: ‘write to gid_map failed: Operation not permitted’' --no-probe
 expect_out "typographic single quotes" 'newgidmap: write to gid_map failed: Operation not permitted'
 head -c 1100000 /dev/zero | tr '\0' 'x' >"$T_DIR/big"
