@@ -19,10 +19,26 @@ TARGETS=()
 BG_PIDS=()
 FX_TMPFS=
 
+# fx_ours PID: PID is (still) a process of this test: a child of the test's shell (its pid cannot
+# be reused before we reap it), or a process in the test's private mount namespace (a daemon that
+# forked away, such as nslcd). A tracked process that exited long ago leaves a pid that the kernel
+# may have given to another test's process since (pid_max is 32768 here, and the suite forks a
+# lot): killing by the bare number would kill that stranger, which is how a concurrent test's
+# target died mid-run.
+fx_ours() {
+	local stat
+	[ -n "$1" ] || return 1
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	set -- "$1" $stat
+	[ "$3" = "$$" ] && return 0
+	[ "$(readlink "/proc/$1/ns/mnt" 2>/dev/null)" = "$(readlink /proc/self/ns/mnt)" ]
+}
+
 fx_cleanup() {
 	local p
 	for p in "${TARGETS[@]}" "${BG_PIDS[@]}"; do
-		kill -KILL "$p" 2>/dev/null || true
+		fx_ours "$p" && kill -KILL "$p" 2>/dev/null
 	done
 	for p in "${TARGETS[@]}" "${BG_PIDS[@]}"; do
 		wait "$p" 2>/dev/null || true
