@@ -19,26 +19,35 @@ TARGETS=()
 BG_PIDS=()
 FX_TMPFS=
 
-# fx_ours PID: PID is (still) a process of this test: a child of the test's shell (its pid cannot
-# be reused before we reap it), or a process in the test's private mount namespace (a daemon that
-# forked away, such as nslcd). A tracked process that exited long ago leaves a pid that the kernel
-# may have given to another test's process since (pid_max is 32768 here, and the suite forks a
-# lot): killing by the bare number would kill that stranger, which is how a concurrent test's
-# target died mid-run.
+# fx_ours PID: PID is (still) a process of this test: in the test's private mount namespace, or a
+# descendant of the test's shell (the "hosts" of the LDAP tests hold mount namespaces of their
+# own, and their nslcd is a grandchild). A tracked process that exited long ago leaves a pid that
+# the kernel may have given to another test's process since (pid_max is 32768 here, and the suite
+# forks a lot): killing by the bare number would kill that stranger, which is how a concurrent
+# test's target died mid-run.
 fx_ours() {
-	local stat
-	[ -n "$1" ] || return 1
-	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-	stat=${stat##*) }
-	set -- "$1" $stat
-	[ "$3" = "$$" ] && return 0
-	[ "$(readlink "/proc/$1/ns/mnt" 2>/dev/null)" = "$(readlink /proc/self/ns/mnt)" ]
+	local p=$1 stat i
+	[ -n "$p" ] || return 1
+	[ "$(readlink "/proc/$p/ns/mnt" 2>/dev/null)" = "$(readlink /proc/self/ns/mnt)" ] && return 0
+	for ((i = 0; i < 64 && p > 1; i++)); do
+		stat=$(cat "/proc/$p/stat" 2>/dev/null) || return 1
+		stat=${stat##*) }
+		# shellcheck disable=SC2086 # split on purpose: state, ppid, ...
+		set -- $stat
+		p=$2
+		[ "$p" = "$$" ] && return 0
+	done
+	return 1
 }
 
 fx_cleanup() {
-	local p
+	local p mine=()
+	# Decide first, kill after: killing a parent first would reparent its children and hide them.
 	for p in "${TARGETS[@]}" "${BG_PIDS[@]}"; do
-		fx_ours "$p" && kill -KILL "$p" 2>/dev/null
+		fx_ours "$p" && mine+=("$p")
+	done
+	for p in "${mine[@]}"; do
+		kill -KILL "$p" 2>/dev/null
 	done
 	for p in "${TARGETS[@]}" "${BG_PIDS[@]}"; do
 		wait "$p" 2>/dev/null || true
