@@ -188,6 +188,92 @@ json_case "an absent id is refused" 1 a.none pass
 json_case "an unknown field is refused" 1 a.pass pass "colour~red"
 
 # --------------------------------------------------------------------------------------------
+# A runtime's leftovers are killed by user namespace, and only by a pinned one (fixtures.sh): the
+# kernel gives a freed namespace's number to the next namespace made, so a number recorded while
+# a runtime ran named a concurrent test's fresh target once the runtime's namespace was gone
+# (runtime-podman.sh's exit handler killed a valgrind.sh target in CI that way).
+
+if unshare -U true 2>/dev/null; then
+	# new_ns: NSP is a fresh `unshare -U sleep`, NSN its namespace.
+	new_ns() {
+		local i
+		unshare -U sleep 60 </dev/null >/dev/null 2>&1 &
+		NSP=$!
+		NSN=
+		for ((i = 0; i < 500; i++)); do
+			NSN=$(readlink "/proc/$NSP/ns/user" 2>/dev/null) || NSN=
+			[ -n "$NSN" ] && [ "$NSN" != "$(readlink /proc/self/ns/user)" ] && return 0
+			sleep 0.01
+		done
+		return 1
+	}
+	# The hazard is real: a new namespace gets a number recorded for one that died (other tests
+	# make namespaces too, so try a few times).
+	reused=
+	dead=" "
+	for ((t = 0; t < 20; t++)); do
+		new_ns || break
+		kill -KILL "$NSP"
+		wait "$NSP" 2>/dev/null || true
+		if [[ $dead == *" $NSN "* ]]; then
+			reused=$t
+			break
+		fi
+		dead+="$NSN "
+		sleep 0.3 # the kernel frees a namespace a moment after its last process (RCU)
+	done
+	check_true "a freed user namespace's number is given to the next one made" "not seen in 20 tries" \
+		[ -n "$reused" ]
+
+	child pin '. "'"$LIB"'/fixtures.sh"
+unshare -U sleep 60 </dev/null >/dev/null 2>&1 &
+a=$!
+for ((i = 0; i < 500; i++)); do
+	[ "$(readlink /proc/$a/ns/user)" != "$(readlink /proc/self/ns/user)" ] && break
+	sleep 0.01
+done
+pin_userns "$a" || fail "pin_userns" "it failed"
+NS=$PINNED_NS
+check_true "userns_pids finds the pinned namespace'"'"'s process" "$(userns_pids "$NS")" [ "$(userns_pids "$NS")" = "$a" ]
+kill -KILL "$a"
+wait "$a" 2>/dev/null || true
+sleep 0.3
+for ((t = 0; t < 5; t++)); do
+	unshare -U sleep 60 </dev/null >/dev/null 2>&1 &
+	b=$!
+	for ((i = 0; i < 500; i++)); do
+		nb=$(readlink /proc/$b/ns/user)
+		[ "$nb" != "$(readlink /proc/self/ns/user)" ] && break
+		sleep 0.01
+	done
+	check_true "a namespace made after the pinned one died has another number ($t)" "$nb" [ "$nb" != "$NS" ]
+	kill_userns "$NS"
+	sleep 0.2
+	st=$(awk '"'"'{ print $3 }'"'"' "/proc/$b/stat" 2>/dev/null || echo gone)
+	check_true "kill_userns of the dead pinned namespace leaves the new one alone ($t)" "state $st" [ "$st" = S ]
+	kill -KILL "$b"
+	wait "$b" 2>/dev/null || true
+	sleep 0.3
+done
+pin_userns $$ && fail "pin_userns of a process in our own namespace" "it pinned $PINNED_NS"
+pass "pin_userns refuses our own namespace"
+finish'
+	outcome pin
+	check_true "pin_userns, userns_pids and kill_userns: the child passes" "exit $RC: $OUT" [ "$RC" = 0 ]
+	expect_lines "the child ran all its checks" "1..12"
+
+	child unpinned '. "'"$LIB"'/fixtures.sh"
+userns_pids "user:[4026531837]"
+pass "not reached"
+finish'
+	outcome unpinned
+	check_true "userns_pids of a namespace not pinned is a harness error (Bail out!, exit 99)" "exit $RC: $OUT" \
+		[ "$RC" = 99 ]
+else
+	skip_some "pinned user namespaces (unshare -U does not work here)"
+fi
+
+# --------------------------------------------------------------------------------------------
 # Every test script of make check reports through the harness.
 
 scripts=$(sed -n 's/.*\(tests\/[a-z0-9_/-]*\.sh\).*/\1/p' "$abs_top_srcdir"/tests/*/Makemodule.am "$abs_top_srcdir"/tests/Makemodule.am |

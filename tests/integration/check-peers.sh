@@ -56,8 +56,7 @@ fresh_dirs() {
 stop_pauses() {
 	local f
 	for f in "${PAUSE_FILES[@]}"; do
-		[ -s "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null
-		rm -f "$f"
+		kill_pause "$f"
 	done
 	return 0
 }

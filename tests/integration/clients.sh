@@ -143,14 +143,10 @@ IMAGE=localhost/newidmap-it-busybox
 PODMAN=(timeout 120 podman --storage-driver vfs --cgroup-manager cgroupfs --runtime runc)
 
 # Podman leaves a pause process holding its user namespace; it is ours to stop (by the pid it
-# recorded in our private XDG_RUNTIME_DIR, not by name).
+# recorded in our private XDG_RUNTIME_DIR and its user namespace: fixtures.sh's kill_pause).
 stop_pause()
 {
-	local f=$RUN_DIR/libpod/tmp/pause.pid p
-	[ -s "$f" ] || return 0
-	p=$(cat "$f")
-	kill -KILL "$p" 2>/dev/null || true
-	rm -f "$f"
+	kill_pause "$RUN_DIR/libpod/tmp/pause.pid"
 }
 at_exit stop_pause
 

@@ -72,13 +72,9 @@ as() {
 }
 # shellcheck disable=SC2317 # run by at_exit and below
 stop_pause() {
-	local f p h
+	local h
 	for h in a b; do
-		f=$T_DIR/run-$h/libpod/tmp/pause.pid
-		[ -s "$f" ] || continue
-		p=$(cat "$f")
-		kill -KILL "$p" 2>/dev/null || true
-		rm -f "$f"
+		kill_pause "$T_DIR/run-$h/libpod/tmp/pause.pid"
 	done
 }
 at_exit stop_pause

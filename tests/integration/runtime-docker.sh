@@ -42,7 +42,7 @@ stop_dockerd() {
 	kill -KILL -- "-$DPID" 2>/dev/null || true
 	wait "$DPID" 2>/dev/null || true
 	DPID=
-	rt_kill_ns "$NS"
+	kill_userns "$NS"
 }
 
 # dockerd-rootless.sh in its own process group (setsid), so stop_dockerd reaches every child.
@@ -77,7 +77,7 @@ rt_expect_logged "rootlesskit" gid "0:$RT_GID:1,1:$RT_SUBGID:$RT_COUNT"
 # rootlesskit's namespace, as the kernel has it: its child (dockerd's parent) runs in it.
 CHILD=$(pgrep -P "$DPID" | sed -n 1p || true)
 if [ -n "$CHILD" ]; then
-	NS=$(readlink "/proc/$CHILD/ns/user")
+	pin_userns "$CHILD" && NS=$PINNED_NS
 	check_proc "rootlesskit's child" "$CHILD" uid_map "0 $RT_UID 1
 1 $RT_SUBUID $RT_COUNT"
 	check_proc "rootlesskit's child" "$CHILD" gid_map "0 $RT_GID 1

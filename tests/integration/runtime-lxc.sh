@@ -42,7 +42,7 @@ NS=
 # shellcheck disable=SC2317 # run at exit
 stop_container() {
 	rt_as timeout 30 lxc-stop -n "$C" -k >/dev/null 2>&1 || true
-	rt_kill_ns "$NS"
+	kill_userns "$NS"
 }
 at_exit stop_container
 
@@ -73,7 +73,7 @@ run rt_as timeout 30 lxc-info -n "$C" -s -p
 PID=$(awk '$1 == "PID:" { print $2 }' <<<"$OUT")
 rt_expect "lxc-info: state" RUNNING "$(awk '$1 == "State:" { print $2 }' <<<"$OUT")"
 if [[ $PID =~ ^[0-9]+$ ]]; then
-	NS=$(readlink "/proc/$PID/ns/user")
+	pin_userns "$PID" && NS=$PINNED_NS
 	check_proc "the container's init" "$PID" uid_map "0 $RT_SUBUID $RT_COUNT"
 	check_proc "the container's init" "$PID" gid_map "0 $RT_SUBGID $RT_COUNT"
 	rt_expect_logged "lxc-start" uid "0:$RT_SUBUID:$RT_COUNT" "$PID"

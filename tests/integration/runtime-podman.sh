@@ -30,18 +30,20 @@ IMAGE=localhost/newidmap-it-busybox
 PODMAN=(timeout 120 podman --storage-driver vfs --cgroup-manager cgroupfs)
 
 # The pause processes (one per user) and what they hold are ours to stop: by the pid each podman
-# recorded in its private XDG_RUNTIME_DIR and by user namespace, never by name.
+# recorded in its private XDG_RUNTIME_DIR, checked to be a pause process, and by its user
+# namespace, pinned (fixtures.sh: pin_userns) so that its number cannot name another test's.
 PAUSE_NS=()
 remember_pause() {
 	local f=$RT_RUN/libpod/tmp/pause.pid p
 	[ -s "$f" ] || return 0
 	p=$(cat "$f")
-	PAUSE_NS+=("$(readlink "/proc/$p/ns/user" 2>/dev/null || true)")
+	is_pause "$p" && pin_userns "$p" && PAUSE_NS+=("$PINNED_NS")
+	return 0
 }
 # shellcheck disable=SC2317 # run at exit
 stop_podman() {
 	local ns
-	for ns in "${PAUSE_NS[@]}"; do rt_kill_ns "$ns"; done
+	for ns in "${PAUSE_NS[@]}"; do kill_userns "$ns"; done
 }
 at_exit stop_podman
 

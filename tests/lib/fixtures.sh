@@ -12,6 +12,9 @@
 #   capped_copy SRC DST CAPS   a root-owned 0755 copy with file capabilities CAPS ("-": none)
 #   add_user NAME [useradd options]   a throw-away user in the overlay /etc
 #   track PID                  kill PID at exit (targets, listeners); never looked up by name
+#   pin_userns PID             PINNED_NS: PID's user namespace, held open until the test exits
+#   userns_pids NS, kill_userns NS   the live processes of a pinned namespace; SIGKILL them
+#   kill_pause FILE            kill what podman's pause process (pid in FILE) holds; remove FILE
 #
 # Never run any of these outside the private namespace: they mount over /etc.
 
@@ -63,6 +66,77 @@ at_exit fx_cleanup
 
 track() {
 	BG_PIDS+=("$1")
+}
+
+# What a runtime leaves behind (podman's pause process, containerd's shims, an LXC container) is
+# found by its user namespace, never by name or uid: the other tests' users have the same uids.
+# But the kernel gives a freed namespace's number ("user:[4026532N]") to the next namespace made,
+# at once: a namespace recorded while a runtime ran and "killed" at exit after it had died named
+# another test's fresh target, which died mid-run. So a namespace is only ever named while it is
+# pinned: a `sleep` of ours holds it open (fd 3) until the test exits, and while it is held its
+# number cannot be reused. The pinning sleeps are tracked, so they die last (at_exit is LIFO).
+PINNED=()
+
+# pin_userns PID: PINNED_NS is PID's user namespace, pinned; returns 1 (PINNED_NS empty) when PID
+# is gone or is in our own user namespace (nothing of a runtime's).
+pin_userns() {
+	local pin i
+	PINNED_NS=
+	# shellcheck disable=SC2217 # fd 3 is the point: the sleep holds the namespace open
+	sleep infinity 3<"/proc/$1/ns/user" </dev/null >/dev/null 2>&1 &
+	pin=$!
+	track "$pin"
+	for ((i = 0; i < 500; i++)); do
+		PINNED_NS=$(readlink "/proc/$pin/fd/3" 2>/dev/null) && [ -n "$PINNED_NS" ] && break
+		kill -0 "$pin" 2>/dev/null || break
+		sleep 0.01
+	done
+	if [ -z "$PINNED_NS" ] || [ "$PINNED_NS" = "$(readlink /proc/self/ns/user)" ]; then
+		PINNED_NS=
+		return 1
+	fi
+	PINNED+=("$PINNED_NS")
+}
+
+# userns_pids NS: the live processes (zombies left out) in the pinned user namespace NS.
+userns_pids() {
+	local d n=
+	[ -n "$1" ] || return 0
+	for n in "${PINNED[@]}"; do [ "$n" = "$1" ] && break; done
+	[ "$n" = "$1" ] || bail_out "userns_pids: '$1' is not a pinned namespace (its number may name another)"
+	for d in /proc/[0-9]*; do
+		[ "$(readlink "$d/ns/user" 2>/dev/null)" = "$1" ] || continue
+		[ "$(awk '{ print $3 }' "$d/stat" 2>/dev/null)" != Z ] || continue
+		echo "${d#/proc/}"
+	done
+}
+
+# kill_userns NS: SIGKILL every process of userns_pids NS.
+kill_userns() {
+	local p
+	for p in $(userns_pids "$1"); do kill -KILL "$p" 2>/dev/null || true; done
+}
+
+# kill_pause FILE: podman's pause process, by the pid it wrote to FILE (in our private
+# XDG_RUNTIME_DIR), and everything in its user namespace; FILE is removed. A pid that no longer
+# names a pause process (podman's test suite knows it by its comm: catatonit or "podman pause")
+# is left alone: the pause process died and the pid may be another test's. The name is checked
+# again once the namespace is pinned, so the namespace is the pause process's.
+kill_pause() {
+	local p
+	[ -s "$1" ] || return 0
+	p=$(cat "$1")
+	rm -f "$1"
+	[[ $p =~ ^[0-9]+$ ]] && is_pause "$p" || return 0
+	pin_userns "$p" && is_pause "$p" || return 0
+	kill_userns "$PINNED_NS"
+}
+
+is_pause() {
+	case $(cat "/proc/$1/comm" 2>/dev/null) in
+	catatonit | "podman pause") return 0 ;;
+	*) return 1 ;;
+	esac
 }
 
 need_userns() {

@@ -175,19 +175,7 @@ rt_expect_logged() {
 		"the log holds: $(grep -F "caller=$RT_NAME " "$RT_LOG" | paste -sd '|')"
 }
 
-# rt_ns_pids NS: the pids of the live processes (zombies left out) whose user namespace is NS
-# (a readlink of /proc/PID/ns/user): what a runtime left behind, found without names or uids.
-rt_ns_pids() {
-	local d
-	[ -n "$1" ] || return 0
-	for d in /proc/[0-9]*; do
-		[ "$(readlink "$d/ns/user" 2>/dev/null)" = "$1" ] || continue
-		[ "$(awk '{ print $3 }' "$d/stat" 2>/dev/null)" != Z ] || continue
-		echo "${d#/proc/}"
-	done
-}
-
-# rt_expect_ns_empty WHAT NS...: within 10 s no live process is left in the user namespaces NS
+# rt_expect_ns_empty WHAT NS...: within 10 s no live process is left in the pinned user namespaces NS
 # (killed processes take a moment to exit and be reaped).
 rt_expect_ns_empty() {
 	local what=$1 end=$((SECONDS + 10)) ns left
@@ -197,7 +185,7 @@ rt_expect_ns_empty() {
 		return 0
 	fi
 	while :; do
-		left=$(for ns in "$@"; do rt_ns_pids "$ns"; done | paste -sd ' ')
+		left=$(for ns in "$@"; do userns_pids "$ns"; done | paste -sd ' ')
 		[ -n "$left" ] && [ "$SECONDS" -lt "$end" ] || break
 		sleep 0.05
 	done
@@ -206,12 +194,6 @@ rt_expect_ns_empty() {
 	else
 		fail "$what: no process left in its user namespace" "pids $left: $(ps -o pid=,stat=,args= -p "${left// /,}" | paste -sd '|')"
 	fi
-}
-
-# rt_kill_ns NS: SIGKILL every process of rt_ns_pids NS.
-rt_kill_ns() {
-	local p
-	for p in $(rt_ns_pids "$1"); do kill -KILL "$p" 2>/dev/null || true; done
 }
 
 # rt_expect WHAT WANT GOT
