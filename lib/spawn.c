@@ -284,13 +284,13 @@ int spawn_run(const struct spawn_opts *o, struct spawn_result *ret)
 			ret->exec_errno = report ? report : EIO;
 	}
 
-	/* Reap it: its output is closed, so it is exiting; give it until the deadline. */
+	/* Reap it: its output is closed, so it is exiting; give it until the deadline. It is
+	 * SIGKILLed only after a waitpid() has just seen it unreaped (0), so the pid is still our
+	 * child's, alive or a zombie: once a caller's SIGCHLD handler has reaped it (ECHILD), the pid
+	 * may already be another process's, and root must not signal that one. */
 	for (;;) {
-		pid_t w;
+		pid_t w = waitpid(pid, &ret->status, WNOHANG);
 
-		if (ret->timed_out)
-			(void)kill(pid, SIGKILL);
-		w = waitpid(pid, &ret->status, ret->timed_out ? 0 : WNOHANG);
 		if (w == pid) {
 			ret->reaped = true;
 			break;
@@ -299,9 +299,13 @@ int spawn_run(const struct spawn_opts *o, struct spawn_result *ret)
 			continue;
 		if (w < 0)
 			break; /* ECHILD: someone else reaped it */
-		if (left_ms(o->deadline_ms) == 0) {
+		if (ret->timed_out || left_ms(o->deadline_ms) == 0) {
 			ret->timed_out = true;
-			continue;
+			(void)kill(pid, SIGKILL);
+			while ((w = waitpid(pid, &ret->status, 0)) < 0 && errno == EINTR)
+				;
+			ret->reaped = w == pid;
+			break;
 		}
 		(void)nanosleep(&(struct timespec){ .tv_nsec = 5L * 1000 * 1000 }, NULL);
 	}

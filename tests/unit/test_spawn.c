@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 #include <grp.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +24,18 @@
 #define CAT "/bin/cat"
 
 static char out[8192], err[8192];
+
+/* Every kill() spawn.c makes (it is linked into this program, so this definition is the one it
+ * calls): the pids it signalled. */
+static pid_t killed[64];
+static int n_killed;
+
+int kill(pid_t pid, int sig)
+{
+	if (n_killed < (int)(sizeof(killed) / sizeof(killed[0])))
+		killed[n_killed++] = pid;
+	return (int)syscall(SYS_kill, pid, sig);
+}
 
 /* Run argv (a NULL-terminated list) with flags and a 10 s deadline; returns the result. */
 static struct spawn_result run(unsigned flags, const char *path, char *const *argv)
@@ -162,6 +175,39 @@ START_TEST(test_reaped_elsewhere)
 END_TEST
 
 /* exec through a descriptor: what was checked is what runs. */
+/* The deadline passes after the caller's side reaped the child (SIGCHLD ignored; a grandchild
+ * keeps the output pipe open): the child's pid is no longer ours, and may already be another
+ * process's, so it is never signalled. (Before, spawn_run() SIGKILLed that pid, as root in
+ * pam_subid, before it looked whether the child was still there.) */
+START_TEST(test_deadline_reaped_elsewhere)
+{
+	char *argv[] = { (char *)"sh", (char *)"-c", (char *)"sleep 30 & echo $!", NULL };
+	struct sigaction sa = { .sa_handler = SIG_IGN };
+	struct spawn_opts o = {
+		.exe_fd = -1,
+		.path = SH,
+		.argv = argv,
+		.deadline_ms = clock_now_ms() + 500,
+		.out = out,
+		.out_size = sizeof(out),
+	};
+	struct spawn_result res;
+	long grandchild;
+
+	ck_assert_int_eq(sigaction(SIGCHLD, &sa, NULL), 0);
+	n_killed = 0;
+	ck_assert_int_eq(spawn_run(&o, &res), 0);
+	grandchild = strtol(out, NULL, 10);
+	ck_assert_int_gt(grandchild, 1);
+	(void)syscall(SYS_kill, (pid_t)grandchild, SIGKILL);
+	ck_assert(res.timed_out);
+	ck_assert(!res.reaped);
+	for (int i = 0; i < n_killed; i++)
+		ck_assert_msg(killed[i] != res.pid, "spawn_run() signalled pid %d after it was reaped elsewhere",
+			      (int)res.pid);
+}
+END_TEST
+
 START_TEST(test_exe_fd)
 {
 	char *argv[] = { (char *)"cat", (char *)"/proc/self/comm", NULL };
@@ -343,6 +389,7 @@ int main(void)
 	tcase_add_test(tc, test_exec_failure);
 	tcase_add_test(tc, test_deadline);
 	tcase_add_test(tc, test_reaped_elsewhere);
+	tcase_add_test(tc, test_deadline_reaped_elsewhere);
 	tcase_add_test(tc, test_exe_fd);
 	tcase_add_test(tc, test_fds);
 	tcase_add_test(tc, test_signals);
