@@ -772,6 +772,31 @@ static void validate(struct request *rq, char **argv)
 	}
 }
 
+/* The kernel refused the write and the helper's capability was never permitted: say why exec did
+ * not grant it, so that the fix named is the one that works. */
+static _Noreturn void die_without_cap(const struct request *rq)
+{
+	const char *c = cap_str(rq->cap), *p = log_ctx.prog, *m = rq->map_name;
+
+	switch (priv_why_missing(rq->cap)) {
+	case PRIV_MISSING_NNP:
+		die("write to %s failed: Operation not permitted (%s carries %s, but its caller set "
+		    "no_new_privs, so exec granted no file capability: run it from a process without "
+		    "no_new_privs, not under NoNewPrivileges=yes or --security-opt no-new-privileges)", m, p, c);
+	case PRIV_MISSING_NOSUID:
+		die("write to %s failed: Operation not permitted (%s carries %s, but its file system is "
+		    "mounted nosuid, so exec granted no file capability: install it on a file system "
+		    "mounted without nosuid)", m, p, c);
+	case PRIV_MISSING_OTHER:
+		die("write to %s failed: Operation not permitted (%s carries %s, but exec did not grant it: "
+		    "traced by an unprivileged debugger, or a security module refused it)", m, p, c);
+	case PRIV_MISSING_FILE:
+		break;
+	}
+	die("write to %s failed: Operation not permitted (%s does not hold %s: install it with setcap %s=ep)",
+	    m, p, c, c);
+}
+
 /* Phase 5, the only code that holds an effective capability: from the open (the kernel checks
  * the opener's credentials) through the single write. Everything but CAP_AUDIT_WRITE goes right
  * after, before any refusal can be reported. newgidmap's setgroups "deny" comes first and needs
@@ -811,8 +836,7 @@ static void write_map(struct request *rq)
 	}
 	if (w != (ssize_t)rq->text_len) {
 		if (w < 0 && saved == EPERM && !have)
-			die("write to %s failed: Operation not permitted (%s does not hold %s: install it with setcap %s=ep)",
-			    rq->map_name, log_ctx.prog, cap_str(rq->cap), cap_str(rq->cap));
+			die_without_cap(rq);
 		if (w < 0)
 			die_errno(saved, "write to %s failed", rq->map_name);
 		die("write to %s failed: short write", rq->map_name);

@@ -17,9 +17,11 @@
  *    holds a capability, and it sets no_new_privs (it never execs anything).
  * None of this is inside an #ifdef a build could lose: libcap is a hard dependency. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "priv.h"
@@ -31,6 +33,7 @@ static cap_value_t own_cap = -1;
 static cap_value_t keep[3];
 static int nkeep;
 static bool audit_raised;
+static bool caller_nnp; /* no_new_privs was set by the caller, before priv_init() set it */
 
 static const char *const phase_names[] = {
 	[PRIV_START] = "start", [PRIV_IDENTIFY] = "identify", [PRIV_TARGET] = "target",
@@ -123,6 +126,32 @@ out:
 	return r;
 }
 
+enum priv_missing priv_why_missing(cap_value_t cap)
+{
+	enum priv_missing why = PRIV_MISSING_FILE;
+	struct statvfs sv;
+	cap_t file;
+	int fd;
+
+	/* The file this process runs (the kernel's link, whatever the caller's argv[0] says), read
+	 * without any capability: only its security.capability attribute is looked at. */
+	fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return PRIV_MISSING_FILE;
+	file = cap_get_fd(fd);
+	if (file && cap_in(file, cap, CAP_PERMITTED)) {
+		if (caller_nnp)
+			why = PRIV_MISSING_NNP;
+		else if (fstatvfs(fd, &sv) == 0 && (sv.f_flag & ST_NOSUID))
+			why = PRIV_MISSING_NOSUID;
+		else
+			why = PRIV_MISSING_OTHER;
+	}
+	cap_free(file);
+	(void)close(fd);
+	return why;
+}
+
 int priv_init(cap_value_t cap, struct priv_error *err)
 {
 	uid_t ruid, euid, suid;
@@ -179,6 +208,7 @@ int priv_init(cap_value_t cap, struct priv_error *err)
 		err->what = "cannot clear ambient capabilities";
 		return -errno;
 	}
+	caller_nnp = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1;
 	(void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	*err = (struct priv_error){ .why = PRIV_OK };
 	priv_enter(PRIV_IDENTIFY);

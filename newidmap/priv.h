@@ -50,6 +50,15 @@ enum priv_phase priv_phase(void);
 /* Whether cap is in the permitted set. */
 bool priv_have(cap_value_t cap);
 
+/* Why cap is not permitted, for the refusal's message (asked only when !priv_have(cap)). */
+enum priv_missing {
+	PRIV_MISSING_FILE,    /* the executable's file carries no such permitted capability */
+	PRIV_MISSING_NNP,     /* it does, but the caller set no_new_privs: exec granted nothing */
+	PRIV_MISSING_NOSUID,  /* it does, but the file is on a nosuid mount: exec granted nothing */
+	PRIV_MISSING_OTHER,   /* it does, and neither: a tracer without privilege, a security module */
+};
+enum priv_missing priv_why_missing(cap_value_t cap);
+
 /* Drop CAP_SETFCAP from the permitted set, before PRIV_WRITE. It is kept only for a root caller
  * that maps outer id 0 (Linux >= 5.12 requires it for that mapping). Returns 0 or -errno. */
 int priv_forget_setfcap(void);

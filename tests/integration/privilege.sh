@@ -96,4 +96,38 @@ expect_map "no capability, single gid self-map" "$TARGET" gid_map "0 $A_GID 1" -
 	as_a "$V" "$TARGET" 0 "$A_GID" 1
 check_proc "no capability, single gid self-map: setgroups deny" "$TARGET" setgroups deny
 
+# The file carries the capability but exec did not grant it: the refusal names the reason, not
+# "install it with setcap" (which would change nothing). Each against a control that maps.
+variant newuidmap-capped "$NEWUIDMAP"
+setcap cap_setuid=ep "$V"
+start_target "$A_UID" "$A_GID"
+expect_refused "file capability, caller set no_new_privs" \
+	"write to uid_map failed: Operation not permitted (newuidmap carries cap_setuid, but its caller set no_new_privs" \
+	"$TARGET" -- as_a setpriv --no-new-privs -- "$V" "$TARGET" 0 100000 65536
+check_err "file capability, caller set no_new_privs" "NoNewPrivileges=yes"
+check_true "file capability, caller set no_new_privs: no advice to setcap" "$ERR" eval '[[ $ERR != *"install it with setcap"* ]]'
+expect_map "file capability, control without no_new_privs" "$TARGET" uid_map "0 100000 65536" -- \
+	as_a "$V" "$TARGET" 0 100000 65536
+
+mkdir "$T_DIR/nosuid"
+mount -t tmpfs -o nosuid,mode=755 nidt-nosuid "$T_DIR/nosuid"
+capped_copy "$NEWGIDMAP" "$T_DIR/nosuid/newgidmap" cap_setgid=ep
+start_target "$A_UID" "$A_GID"
+expect_refused "file capability on a nosuid mount" \
+	"write to gid_map failed: Operation not permitted (newgidmap carries cap_setgid, but its file system is mounted nosuid" \
+	"$TARGET" -- as_a "$T_DIR/nosuid/newgidmap" "$TARGET" 0 100000 65536
+mount -o remount,suid "$T_DIR/nosuid"
+expect_map "file capability, the same mount remounted suid" "$TARGET" gid_map "0 100000 65536" -- \
+	as_a "$T_DIR/nosuid/newgidmap" "$TARGET" 0 100000 65536
+
+if command -v strace >/dev/null 2>&1; then
+	# An unprivileged tracer: the kernel grants a traced exec no more than its tracer has.
+	start_target "$A_UID" "$A_GID"
+	expect_refused "file capability, traced by the caller" \
+		"write to uid_map failed: Operation not permitted (newuidmap carries cap_setuid, but exec did not grant it: traced" \
+		"$TARGET" -- as_a strace -f -o /dev/null "$BIN/newuidmap-capped" "$TARGET" 0 100000 65536
+else
+	skip_some "a traced helper (strace is not installed)"
+fi
+
 finish
