@@ -657,9 +657,10 @@ static size_t shadow_taken(const struct kind *k, struct ival *v, size_t room)
 }
 
 /* The lowest 65536-aligned start at or after max(SUB_UID_MIN, SUB_GID_MIN) where size ids touch no
- * range of either file (any owner, the user's own too) and no account's uid or gid. Prefers a start
- * that keeps the range within SUB_UID_MAX/SUB_GID_MAX (as useradd would), but goes beyond rather
- * than offering nothing. Returns false when no such hole exists below 2^32 - 1. */
+ * range of either file (any owner, the user's own too) and no account's uid or gid: within
+ * SUB_UID_MAX/SUB_GID_MAX whenever any hole there is big enough (as useradd would), else beyond
+ * rather than offering nothing (fix_add says so). Returns false when no such hole exists below
+ * 2^32 - 1. */
 static bool free_range(struct state *s, uint64_t size, uint64_t *ret)
 {
 	_cleanup_free_ struct ival *v = NULL;
@@ -739,6 +740,16 @@ static char *fix_add(struct state *s, unsigned which, uint64_t size, const struc
 	if (which & 2)
 		tprintf(&t, "--add-subgids %llu-%llu ", (unsigned long long)start, (unsigned long long)(start + size - 1));
 	tprintf(&t, "%s", user_word(s, word, sizeof(word)));
+	/* The lowest hole lies past SUB_UID_MAX/SUB_GID_MAX: say so, as a shell comment (the command
+	 * stays pasteable), since useradd and subid-alloc would not allocate there. */
+	for (int i = 0; i < 2; i++) {
+		if (!(which & (1u << i)) || start + size - 1 <= s->defs[i].max)
+			continue;
+		tprintf(&t, "  # past SUB_%cID_MAX %llu: no free range of %llu ids is left below it; raise "
+			"SUB_%cID_MAX in /etc/login.defs so that useradd allocates there too", i ? 'G' : 'U',
+			(unsigned long long)s->defs[i].max, (unsigned long long)size, i ? 'G' : 'U');
+		break;
+	}
 	return text_take(&t, s->c);
 }
 

@@ -223,6 +223,15 @@ put etc/login.defs $'SUB_UID_MIN 300000\nSUB_GID_MIN 300000\n'
 put etc/passwd "$(cat "$R/etc/passwd")"$'\nldap:x:330000:330000::/:/bin/sh\n'
 chk --user carol
 expect_check "SUB_UID_MIN 300000" subids.subuid.entries fail "--add-subuids 393216-458751 --add-subgids 393216-458751 carol"
+check_true "SUB_UID_MIN 300000: the proposal is within SUB_UID_MAX (no note)" "$(cat "$T/out.json")" \
+	eval '! grep -q "past SUB_" "$T/out.json"'
+# No hole below SUB_UID_MAX: the proposal goes past it and says so, as a shell comment that keeps
+# the command pasteable.
+put etc/login.defs $'SUB_UID_MIN 100000\nSUB_UID_MAX 300000\nSUB_GID_MIN 100000\nSUB_GID_MAX 300000\n'
+put etc/subuid $'alice:100000:65536\nbob:165536:65536\ndave:231072:100000\n'
+chk --user carol
+expect_check "SUB_UID_MAX 300000, full" subids.subuid.entries fail \
+	"usermod --add-subuids 393216-458751 --add-subgids 393216-458751 carol  # past SUB_UID_MAX 300000: no free range of 65536 ids is left below it"
 
 # ------------------------------------------------------------------------------------------------
 # subids.*.count
