@@ -24,6 +24,7 @@
 
 #include "alloc.h"
 #include "util.h"
+#include "check-run.h"
 
 #define DEF_MIN 100000u
 #define DEF_MAX 600100000u
@@ -1458,8 +1459,6 @@ int main(void)
 	TCase *tp = tcase_create("policy"), *tf = tcase_create("first_fit"), *tu = tcase_create("uid_mode"),
 	      *tn = tcase_create("name"), *ta = tcase_create("append"), *tl = tcase_create("lock"),
 	      *tt = tcase_create("transaction");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tp, test_policy, 0, (int)ELEMENTSOF(policy_cases));
 	tcase_add_test(tp, test_reason_str);
@@ -1499,9 +1498,5 @@ int main(void)
 	suite_add_tcase(s, ta);
 	suite_add_tcase(s, tl);
 	suite_add_tcase(s, tt);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s, false);
 }

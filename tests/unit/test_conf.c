@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "check-run.h"
 
 #define S(lit) lit, sizeof(lit) - 1
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
@@ -404,8 +405,6 @@ int main(void)
 {
 	Suite *s = suite_create("conf");
 	TCase *tl = tcase_create("logindefs"), *tn = tcase_create("nsswitch"), *tt = tcase_create("read_trusted");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tl, test_logindefs, 0, (int)N_OF(defs_cases));
 	tcase_add_test(tl, test_logindefs_counted);
@@ -416,9 +415,5 @@ int main(void)
 	suite_add_tcase(s, tl);
 	suite_add_tcase(s, tn);
 	suite_add_tcase(s, tt);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s, false);
 }

@@ -15,6 +15,7 @@
 
 #include "alloc.h"
 #include "directory.h"
+#include "check-run.h"
 
 #define P0 2147483648u
 #define C 65536u
@@ -511,11 +512,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(suite(), false);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "escape.h"
+#include "check-run.h"
 
 /* A string literal and its exact length, embedded NULs included. */
 #define S(lit) lit, sizeof(lit) - 1
@@ -174,18 +175,11 @@ int main(void)
 {
 	Suite *s = suite_create("escape");
 	TCase *tc = tcase_create("str_escape");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_mem, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_loop_test(tc, test_str_alloc, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_edges);
 	tcase_add_test(tc, test_every_byte);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s, true);
 }

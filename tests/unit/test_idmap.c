@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "idmap.h"
+#include "check-run.h"
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 #define NONE ((size_t)-1) /* field not checked */
@@ -426,8 +427,6 @@ int main(void)
 {
 	Suite *s = suite_create("idmap");
 	TCase *tp = tcase_create("parse_args"), *tf = tcase_create("format"), *td = tcase_create("describe");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tp, test_parse, 0, (int)N_OF(parse_cases));
 	tcase_add_loop_test(tp, test_limit, 0, (int)N_OF(limit_cases));
@@ -440,9 +439,5 @@ int main(void)
 	suite_add_tcase(s, tp);
 	suite_add_tcase(s, tf);
 	suite_add_tcase(s, td);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s, false);
 }

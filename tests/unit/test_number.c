@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "number.h"
+#include "check-run.h"
 
 #define SENTINEL UINT32_C(0xdeadbeef)
 
@@ -153,16 +154,10 @@ int main(void)
 {
 	Suite *s = suite_create("number");
 	TCase *tc = tcase_create("subid_parse_u32");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_parse, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_null);
 	tcase_add_test(tc, test_roundtrip);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s, false);
 }

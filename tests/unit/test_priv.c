@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "priv.h"
+#include "check-run.h"
 
 static void init_or_fail(void)
 {
@@ -104,17 +105,10 @@ int main(void)
 {
 	Suite *s = suite_create("priv");
 	TCase *tc = tcase_create("priv");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_phases);
 	tcase_add_loop_test_raise_signal(tc, test_wrong_phase, SIGABRT, 0, 7);
 	tcase_add_test_raise_signal(tc, test_no_init, SIGABRT);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s, true);
 }

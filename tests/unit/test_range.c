@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "range.h"
+#include "check-run.h"
 
 #define U32MAX UINT64_C(4294967295)
 #define U64MAX UINT64_MAX
@@ -220,8 +221,6 @@ int main(void)
 	Suite *s = suite_create("range");
 	TCase *tv = tcase_create("idrange_valid"), *to = tcase_create("idrange_overlap"),
 	      *tc = tcase_create("idrange_covers");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tv, test_valid, 0, (int)(sizeof(valid_cases) / sizeof(valid_cases[0])));
 	tcase_add_loop_test(to, test_overlap, 0, (int)(sizeof(overlap_cases) / sizeof(overlap_cases[0])));
@@ -231,9 +230,5 @@ int main(void)
 	suite_add_tcase(s, tv);
 	suite_add_tcase(s, to);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s, false);
 }

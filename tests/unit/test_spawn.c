@@ -19,6 +19,7 @@
 
 #include "fdguard.h"
 #include "spawn.h"
+#include "check-run.h"
 
 #define SH "/bin/sh"
 #define CAT "/bin/cat"
@@ -381,8 +382,6 @@ int main(void)
 {
 	Suite *s = suite_create("spawn");
 	TCase *tc = tcase_create("spawn_run");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, test_sh, 0, (int)(sizeof(sh_cases) / sizeof(sh_cases[0])));
@@ -398,10 +397,5 @@ int main(void)
 	tcase_add_test(tc, test_root);
 	tcase_add_test(tc, test_root_refused);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return run_suite(s, true);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sssdconf.h"
+#include "check-run.h"
 
 static const struct {
 	const char *text;
@@ -131,16 +132,10 @@ int main(void)
 {
 	Suite *s = suite_create("sssdconf");
 	TCase *tc = tcase_create("sssdconf_id_ranges");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_cases, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_max);
 	tcase_add_test(tc, test_limits);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s, false);
 }

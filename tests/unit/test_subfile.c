@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "subfile.h"
+#include "check-run.h"
 
 #define S(lit) lit, sizeof(lit) - 1
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
@@ -515,8 +516,6 @@ int main(void)
 	Suite *s = suite_create("subfile");
 	TCase *tl = tcase_create("line"), *tb = tcase_create("buffer"), *to = tcase_create("owner"),
 	      *tc = tcase_create("collect");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tl, test_line, 0, (int)N_OF(line_cases));
 	tcase_add_test(tl, test_long_fields);
@@ -533,9 +532,5 @@ int main(void)
 	suite_add_tcase(s, tb);
 	suite_add_tcase(s, to);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s, false);
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "subfile.h"
+#include "check-run.h"
 
 #define BUF (64u << 10) /* the reader's buffer size, to aim lines at its edges */
 
@@ -407,11 +408,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(suite(), false);
 }

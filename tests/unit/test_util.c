@@ -14,6 +14,7 @@
 
 #include "fdguard.h"
 #include "shquote.h"
+#include "check-run.h"
 
 struct quote_case {
 	const char *in;
@@ -153,18 +154,11 @@ int main(void)
 {
 	Suite *s = suite_create("util");
 	TCase *tc = tcase_create("util");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_quote, 0, (int)(sizeof(quote_cases) / sizeof(quote_cases[0])));
 	tcase_add_test(tc, test_quote_space);
 	tcase_add_loop_test(tc, test_ensure_std, 0, 8);
 	tcase_add_test(tc, test_clock);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return run_suite(s, true);
 }
