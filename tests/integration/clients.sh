@@ -133,12 +133,7 @@ fi
 
 # ---- b) rootless podman -----------------------------------------------------------------------
 # A busybox image without a registry: a tarball with the static busybox and its applet links.
-ROOTFS=$CL_TMP/rootfs
-mkdir -p "$ROOTFS/bin" "$ROOTFS/proc" "$ROOTFS/sys" "$ROOTFS/dev" "$ROOTFS/tmp" "$ROOTFS/vol"
-cp /bin/busybox "$ROOTFS/bin/busybox"
-for c in sh ls id cat chown stat touch echo; do ln -s busybox "$ROOTFS/bin/$c"; done
-tar -C "$ROOTFS" -cf "$CL_TMP/busybox.tar" .
-chmod 0644 "$CL_TMP/busybox.tar"
+busybox_tar "$CL_TMP"
 IMAGE=localhost/newidmap-it-busybox
 PODMAN=(timeout 120 podman --storage-driver vfs --cgroup-manager cgroupfs --runtime runc)
 
@@ -150,7 +145,7 @@ stop_pause()
 }
 at_exit stop_pause
 
-if out=$(as "${PODMAN[@]}" import "$CL_TMP/busybox.tar" "$IMAGE" 2>&1); then
+if out=$(as "${PODMAN[@]}" import "$BUSYBOX_TAR" "$IMAGE" 2>&1); then
 	pass "podman import of the busybox tarball"
 	if as_run "podman run" "${PODMAN[@]}" run --rm --network none -v "$VOL:/vol" "$IMAGE" \
 		sh -c 'id -u; echo /; cat /proc/self/uid_map; echo /; cat /proc/self/gid_map; echo /;
@@ -190,7 +185,7 @@ prove_ours()
 	mkdir -p "$HOME_DIR" "$RUN_DIR"
 	chown "$U:$G" "$HOME_DIR" "$RUN_DIR"
 	chmod 0700 "$RUN_DIR"
-	if out=$(as "${PODMAN[@]}" import "$CL_TMP/busybox.tar" "$IMAGE" 2>&1); then
+	if out=$(as "${PODMAN[@]}" import "$BUSYBOX_TAR" "$IMAGE" 2>&1); then
 		fail "podman with $1" "succeeded: $out"
 	elif grep -Eq -- "$4" <<<"$out"; then
 		pass "podman with $1 fails with our helper's message"

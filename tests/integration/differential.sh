@@ -245,8 +245,8 @@ g-symlinked-self |silent                 |fail~symbolic link    |the same for /e
 u-overlap-inner  |fail~write to uid_map failed: Invalid argument|fail~overlap|verdict is the same; shadow leaves overlapping inner ranges to the kernel (EINVAL from the write); ours refuses before writing and names the ranges
 '
 
-# show RESULT: a result for the log, long maps cut.
-show()
+# show_result RESULT: a result for the log, long maps cut.
+show_result()
 {
 	local r=$1 n
 	if [ "${#r}" -gt 100 ]; then
@@ -334,19 +334,19 @@ while IFS='|' read -r name tool who files args; do
 	cp "$CL_TMP/err" "$CL_TMP/err.ours"
 	if [ -n "${known_shadow[$name]:-}" ]; then
 		if matches "${known_shadow[$name]}" "$rs" "$CL_TMP/err.shadow" && matches "${known_ours[$name]}" "$ro" "$CL_TMP/err.ours"; then
-			pass "$name: known difference as documented (shadow $(show "$rs"), ours $(show "$ro")): ${known_why[$name]}"
+			pass "$name: known difference as documented (shadow $(show_result "$rs"), ours $(show_result "$ro")): ${known_why[$name]}"
 			continue
 		fi
 		why="known difference not as documented: expected shadow '${known_shadow[$name]}' ours '${known_ours[$name]}'"
 	elif [ "$rs" = "$ro" ]; then
-		pass "$name: same ($(show "$rs"))"
+		pass "$name: same ($(show_result "$rs"))"
 		continue
 	else
 		why="differ"
 	fi
 	fail "$name: shadow and ours agree" "$why
-shadow: $(show "$rs")  stderr: $(head -c 300 "$CL_TMP/err.shadow" | tr '\n' ' ')
-ours:   $(show "$ro")  stderr: $(head -c 300 "$CL_TMP/err.ours" | tr '\n' ' ')"
+shadow: $(show_result "$rs")  stderr: $(head -c 300 "$CL_TMP/err.shadow" | tr '\n' ' ')
+ours:   $(show_result "$ro")  stderr: $(head -c 300 "$CL_TMP/err.ours" | tr '\n' ' ')"
 done <<<"$REQUESTS"
 
 for name in "${!known_shadow[@]}"; do

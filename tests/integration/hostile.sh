@@ -139,37 +139,6 @@ expect_outcome() {
 	check_etc "$what" "$etc"
 }
 
-# expect_log WHAT PATTERN...: within 5 s, one syslog line holds every PATTERN (fixed strings).
-expect_log() {
-	local what=$1 i l p hit
-	shift
-	for ((i = 0; i < 500; i++)); do
-		while IFS= read -r l; do
-			hit=1
-			for p in "$@"; do
-				[[ $l == *"$p"* ]] || { hit=; break; }
-			done
-			if [ -n "$hit" ]; then
-				pass "$what: syslog has '$*'"
-				return 0
-			fi
-		done <"$LOG"
-		sleep 0.01
-	done
-	fail "$what: syslog has '$*'" "the log holds: $(tail -5 "$LOG" | paste -sd '|')"
-}
-
-# check_true WHAT CONDITION-TEXT CMD...: pass if CMD succeeds.
-check_true() {
-	local what=$1 why=$2
-	shift 2
-	if "$@"; then
-		pass "$what"
-	else
-		fail "$what" "$why"
-	fi
-}
-
 # stop_while_parsing PID FILE: poll until PID has FILE open, then SIGSTOP it and wait until it is
 # stopped. Succeeds (STOP_FD set) only if the read offset is then still inside FILE: the helper
 # was stopped in the middle of parsing, after it opened the target and before the map write.
@@ -224,7 +193,7 @@ for fds in 0 1 2 0,1,2; do
 	start_target "$A_UID" "$A_GID"
 	expect_outcome "fds $fds closed, refusal" 1 "" "$TARGET" -- \
 		launch close=$fds -- "$UIDMAP" "$TARGET" 0 500000 10
-	expect_log "fds $fds closed, refusal" "action=refuse map=uid caller_uid=$A_UID " "target=$TARGET " \
+	expect_logged "fds $fds closed, refusal" "action=refuse map=uid caller_uid=$A_UID " "target=$TARGET " \
 		'ranges="0:500000:10"' 'reason="uid range 1 (0 500000 10): host uids 500000-500009 are not all in'
 	start_target "$A_UID" "$A_GID"
 	expect_map "fds $fds closed, newgidmap self-map" "$TARGET" gid_map "0 $A_GID 1" -- \
@@ -236,13 +205,13 @@ read_only_out() { "$@" 1</dev/null 2<"$T_DIR/launch.py"; }
 start_target "$A_UID" "$A_GID"
 expect_outcome "fds 1 and 2 read-only" 1 "" "$TARGET" -- \
 	read_only_out as_a "$UIDMAP" "$TARGET" 0 500000 11
-expect_log "fds 1 and 2 read-only" "action=refuse" "target=$TARGET " 'ranges="0:500000:11"'
+expect_logged "fds 1 and 2 read-only" "action=refuse" "target=$TARGET " 'ranges="0:500000:11"'
 # A shell's SIGPIPE disposition is the default: a broken stderr pipe must neither kill the helper
 # before it logs nor make the refusal silent.
 start_target "$A_UID" "$A_GID"
 expect_outcome "stderr a pipe without reader" 1 "" "$TARGET" -- \
 	launch stderr=brokenpipe -- "$UIDMAP" "$TARGET" 0 500000 12
-expect_log "stderr a pipe without reader" "action=refuse" "target=$TARGET " 'ranges="0:500000:12"'
+expect_logged "stderr a pipe without reader" "action=refuse" "target=$TARGET " 'ranges="0:500000:12"'
 
 # ---------------------------------------------------------------------------------------------
 # 2. The target's lifetime: it exits before, during or right after our checks.
@@ -474,14 +443,14 @@ check_true "a 100000-digit id: the syslog line stays short" "$(awk '{ print leng
 	[ "$(awk 'length > 2048' "$LOG" | wc -l)" = 0 ]
 expect_outcome "a forged log line in a range" 1 "not a plain decimal number" "$TARGET" -- \
 	as_a "$UIDMAP" "$TARGET" 0 $'1\n<13>evil' 1
-expect_log "a forged log line in a range" 'action=refuse' 'ranges="0:1\x0a<13>evil:1"'
+expect_logged "a forged log line in a range" 'action=refuse' 'ranges="0:1\x0a<13>evil:1"'
 check_true "a forged log line in a range: no forged line" "$(grep -a '^<13>evil' "$LOG" || true)" \
 	[ "$(grep -ac '^<13>evil' "$LOG" || true)" = 0 ]
 # argv[0] is not trusted: the binary, not its name, decides uid or gid, and the log says which.
 expect_map "argv[0] 'newgidmap' on newuidmap" "$TARGET" uid_map "0 100000 65536" -- \
 	launch argv0=newgidmap -- "$UIDMAP" "$TARGET" 0 100000 65536
 check_proc "argv[0] 'newgidmap' on newuidmap: gid_map untouched" "$TARGET" gid_map ""
-expect_log "argv[0] 'newgidmap' on newuidmap" "newuidmap[" "action=map map=uid" "target=$TARGET "
+expect_logged "argv[0] 'newgidmap' on newuidmap" "newuidmap[" "action=map map=uid" "target=$TARGET "
 
 # ---------------------------------------------------------------------------------------------
 # 5. The environment (the dynamic loader's secure mode and clearenv()) and argc 0, with a C

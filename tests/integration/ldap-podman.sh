@@ -42,13 +42,8 @@ mkdir -p "$HOMEDIR/vol"
 chown -R "$U:$U" "$T_DIR/home/nidpod1"
 chmod 755 "$T_DIR/home"
 
-# A busybox image without a registry (as clients.sh makes it).
-ROOTFS=$T_DIR/rootfs
-mkdir -p "$ROOTFS/bin" "$ROOTFS/proc" "$ROOTFS/sys" "$ROOTFS/dev" "$ROOTFS/tmp" "$ROOTFS/vol"
-cp /bin/busybox "$ROOTFS/bin/busybox"
-for c in sh ls id cat chown stat touch echo; do ln -s busybox "$ROOTFS/bin/$c"; done
-tar -C "$ROOTFS" -cf "$T_DIR/busybox.tar" .
-chmod 0644 "$T_DIR/busybox.tar"
+# A busybox image without a registry.
+busybox_tar "$T_DIR"
 IMAGE=localhost/newidmap-ldap-busybox
 PODMAN=(timeout 120 podman --storage-driver vfs --cgroup-manager cgroupfs --runtime runc)
 
@@ -93,7 +88,7 @@ for h in a b; do
 	fi
 done
 
-if run as a "${PODMAN[@]}" import "$T_DIR/busybox.tar" "$IMAGE" && [ "$RC" = 0 ]; then
+if run as a "${PODMAN[@]}" import "$BUSYBOX_TAR" "$IMAGE" && [ "$RC" = 0 ]; then
 	pass "host a: podman import of the busybox tarball into the shared home"
 else
 	fail "host a: podman import of the busybox tarball" "exit $RC: $ERR"

@@ -57,31 +57,6 @@ reset_files() {
 	set_subgid "${2-$BASE_G}"
 }
 
-# snap: remember both files (bytes and inode) for check_unchanged.
-snap() {
-	cp -p /etc/subuid "$T_DIR/snap.subuid"
-	cp -p /etc/subgid "$T_DIR/snap.subgid"
-	SNAP_INODES=$(stat -c %i /etc/subuid /etc/subgid | paste -sd ' ')
-}
-
-# check_unchanged WHAT: both files byte-identical to the snap, and not rewritten (same inodes).
-check_unchanged() {
-	local f ino
-	for f in subuid subgid; do
-		if cmp -s "$T_DIR/snap.$f" "/etc/$f"; then
-			pass "$1: /etc/$f unchanged"
-		else
-			fail "$1: /etc/$f unchanged" "diff: $(diff "$T_DIR/snap.$f" "/etc/$f" | paste -sd '|')"
-		fi
-	done
-	ino=$(stat -c %i /etc/subuid /etc/subgid | paste -sd ' ')
-	if [ "$ino" = "$SNAP_INODES" ]; then
-		pass "$1: neither file was rewritten (same inodes)"
-	else
-		fail "$1: neither file was rewritten (same inodes)" "inodes $SNAP_INODES became $ino"
-	fi
-}
-
 # allocates WHAT USER UID SUBUID_START SUBGID_START COUNT [OPTIONS]: from the current files, a
 # session appends exactly "USER:START:COUNT" to each (OWNER is USER, or UID with by_uid), logs
 # the NOTICE line, and leaves no lock.
@@ -113,7 +88,7 @@ fast_path() {
 	local what=$1 user=$2 tr="$T_DIR/fast.trace" execs
 	shift 2
 	pam_service "$PAM_SVC" "$@"
-	snap
+	files_snap
 	log_mark
 	# strace execs the binary itself, not the pamtester() wrapper of a sanitizer build: pass the
 	# preload through strace's environment then.
@@ -121,7 +96,7 @@ fast_path() {
 		${PAM_SANITIZED:+-E LD_PRELOAD=$PAM_ASAN_LIB -E ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0} \
 		"$(type -P pamtester)" "$PAM_SVC" "$user" open_session close_session
 	check_rc "$what: pamtester" 0
-	check_unchanged "$what"
+	files_unchanged "$what"
 	if grep -q 'open.*"/etc/subuid"' "$tr" && grep -q 'open.*"/etc/subgid"' "$tr"; then
 		pass "$what: the module read both files (the trace works)"
 	else
@@ -148,13 +123,13 @@ fast_path() {
 ignored() {
 	local what=$1 user=$2 pat=$3
 	shift 3
-	[ -e /etc/subuid ] && snap
+	[ -e /etc/subuid ] && files_snap
 	pam_service "$PAM_SVC" "$@"
 	log_mark
 	session "$user"
 	check_rc "$what: pamtester" 0
 	if [ -e /etc/subuid ]; then
-		check_unchanged "$what"
+		files_unchanged "$what"
 	fi
 	expect_log "$what: the reason" "<86>" "$pat"
 	check_outcome "$what" PAM_IGNORE "$user" "$@"
@@ -166,15 +141,15 @@ ignored() {
 refused() {
 	local what=$1 user=$2 pat=$3
 	shift 3
-	snap
+	files_snap
 	pam_service "$PAM_SVC" "$@"
 	log_mark
 	session "$user"
 	check_rc "$what: pamtester" 0
-	check_unchanged "$what"
+	files_unchanged "$what"
 	expect_log "$what: the reason" "<83>" "$pat"
 	check_outcome "$what" PAM_ERROR "$user" "$@"
-	check_unchanged "$what (strict stack too)"
+	files_unchanged "$what (strict stack too)"
 	check_no_leftovers "$what"
 }
 
@@ -224,7 +199,7 @@ fast_path "a range by name and one by uid" nidpmix
 U=$(uid_of nidppart)
 reset_files "${BASE_U}nidppart:600000:65536
 "
-snap
+files_snap
 pam_service "$PAM_SVC"
 log_mark
 session nidppart
@@ -252,12 +227,12 @@ subid:  sss
 ignored "nsswitch subid: sss" nidpnss "sss"
 put_file /etc/nsswitch.conf "$(cat "$T_DIR/nsswitch.saved")"
 # quiet silences the ignore line; debug logs it at LOG_DEBUG.
-snap
+files_snap
 pam_service "$PAM_SVC" quiet min_uid=100000
 log_mark
 session nidpquiet
 check_rc "quiet: pamtester" 0
-check_unchanged "quiet"
+files_unchanged "quiet"
 expect_no_module_log "quiet, out of scope"
 pam_service "$PAM_SVC" debug min_uid=100000
 log_mark
@@ -461,15 +436,15 @@ check_owner_mode "owner and mode kept" /etc/subgid root:root 600
 hold_pwd_lock /etc/subuid.lock
 HOLDER=$PWHOLDER
 reset_files
-snap
+files_snap
 pam_service "$PAM_SVC" timeout=5
 log_mark
 session nidplive
 check_rc "/etc/subuid.lock held by a live pid: pamtester" 0
-check_unchanged "/etc/subuid.lock held by a live pid"
+files_unchanged "/etc/subuid.lock held by a live pid"
 expect_log "/etc/subuid.lock held by a live pid: the reason" "<83>" "lock"
 check_outcome "/etc/subuid.lock held by a live pid" PAM_ERROR nidplive timeout=5
-check_unchanged "/etc/subuid.lock held by a live pid (strict stack too)"
+files_unchanged "/etc/subuid.lock held by a live pid (strict stack too)"
 if [ -e /etc/subuid.lock ] && [ "$(tr -d '\0' </etc/subuid.lock)" = "$HOLDER" ]; then
 	pass "the live holder's lock is left alone"
 else
@@ -515,14 +490,14 @@ reset_files
 install -m 775 -o root -g root "$HELPER" "$BIN/subid-alloc-gw"
 install -m 755 -o nobody -g root "$HELPER" "$BIN/subid-alloc-nobody"
 for h in "$BIN/subid-alloc-gw" "$BIN/subid-alloc-nobody" "$BIN/no-such-helper" subid-alloc "$BIN"; do
-	snap
+	files_snap
 	put_file "/etc/pam.d/$PAM_SVC" "session optional $PAM_MOD helper=$h
 session required pam_permit.so
 "
 	log_mark
 	session nidphelper
 	check_rc "helper=$h: pamtester" 0
-	check_unchanged "helper=$h"
+	files_unchanged "helper=$h"
 	expect_log "helper=$h: refused" "<8[13]>" "$h"
 done
 rm -f "$BIN/subid-alloc-gw" "$BIN/subid-alloc-nobody"

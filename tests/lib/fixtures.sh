@@ -15,6 +15,8 @@
 #   pin_userns PID             PINNED_NS: PID's user namespace, held open until the test exits
 #   userns_pids NS, kill_userns NS   the live processes of a pinned namespace; SIGKILL them
 #   kill_pause FILE            kill what podman's pause process (pid in FILE) holds; remove FILE
+#   busybox_tar DIR            BUSYBOX_TAR: DIR/busybox.tar, a root file system of the static
+#                              busybox, to import as a container image (there is no registry)
 #
 # Never run any of these outside the private namespace: they mount over /etc.
 
@@ -197,6 +199,19 @@ capped_copy() {
 	if [ "$caps" != - ]; then
 		setcap "$caps" "$dst" || skip "setcap cannot set file capabilities on $(dirname "$dst")"
 	fi
+}
+
+busybox_tar() {
+	local root=$1/rootfs c
+	[ -x /bin/busybox ] || skip "/bin/busybox is missing (apt-get install busybox-static)"
+	mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/tmp" "$root/etc" "$root/vol"
+	cp /bin/busybox "$root/bin/busybox"
+	for c in sh ls id cat chown stat touch echo sleep mkdir true; do ln -s busybox "$root/bin/$c"; done
+	printf 'root:x:0:0:root:/:/bin/sh\n' >"$root/etc/passwd"
+	printf 'root:x:0:\n' >"$root/etc/group"
+	BUSYBOX_TAR=$1/busybox.tar
+	tar -C "$root" -cf "$BUSYBOX_TAR" .
+	chmod 644 "$BUSYBOX_TAR"
 }
 
 # add_user NAME [useradd options]: no home, no login shell, no lastlog/faillog entry (-l: /var/log

@@ -362,29 +362,6 @@ host_put() {
 	on_host "$1" sh -c 'cat >"$1" && chown root:root "$1" && chmod 0644 "$1"' put "$2" <"$2"
 }
 
-# files_snap / files_unchanged WHAT: /etc/subuid and /etc/subgid (bytes and inodes) as before.
-files_snap() {
-	cp -p /etc/subuid "$T_DIR/snap.subuid"
-	cp -p /etc/subgid "$T_DIR/snap.subgid"
-	FILES_INODES=$(stat -c %i /etc/subuid /etc/subgid | paste -sd ' ')
-}
-files_unchanged() {
-	local f ino
-	for f in subuid subgid; do
-		if cmp -s "$T_DIR/snap.$f" "/etc/$f"; then
-			pass "$1: /etc/$f unchanged"
-		else
-			fail "$1: /etc/$f unchanged" "diff: $(diff "$T_DIR/snap.$f" "/etc/$f" | paste -sd '|')"
-		fi
-	done
-	ino=$(stat -c %i /etc/subuid /etc/subgid | paste -sd ' ')
-	if [ "$ino" = "$FILES_INODES" ]; then
-		pass "$1: neither file was rewritten (same inodes)"
-	else
-		fail "$1: neither file was rewritten (same inodes)" "inodes $FILES_INODES became $ino"
-	fi
-}
-
 # on_host H CMD...: CMD in host H's mount namespace.
 on_host() {
 	local h=$1

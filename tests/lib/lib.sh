@@ -230,6 +230,29 @@ EOF
 	return 1
 }
 
+# expect_logged WHAT PATTERN...: within 5 s, one line of $LOG (setup_devlog's file) holds every
+# PATTERN (fixed strings); LINE is set to it.
+expect_logged() {
+	local what=$1 i l p hit
+	shift
+	for ((i = 0; i < 500; i++)); do
+		while IFS= read -r l; do
+			hit=1
+			for p in "$@"; do
+				[[ $l == *"$p"* ]] || { hit=; break; }
+			done
+			if [ -n "$hit" ]; then
+				LINE=$l
+				pass "$what: logged '$*'"
+				return 0
+			fi
+		done <"$LOG"
+		sleep 0.01
+	done
+	LINE=
+	fail "$what: logged '$*'" "the log holds: $(tail -n 5 "$LOG" | paste -sd '|')"
+}
+
 # ---------------------------------------------------------------------------------------------
 # Setup inside the namespace
 

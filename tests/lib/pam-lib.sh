@@ -9,7 +9,8 @@
 #    "session optional MODULE helper=$HELPER OPTIONS" and "session required pam_permit.so";
 #    pam_strict NAME OPTIONS...: the module alone, "session required", so pamtester's outcome tells
 #    PAM_SUCCESS (exit 0), PAM_IGNORE (libpam: "Permission denied") and an error apart;
-#  - checks on the sub-id files: parse, overlap, leftovers of locks and temporary files.
+#  - checks on the sub-id files: parse, overlap, leftovers of locks and temporary files;
+#    files_snap and files_unchanged WHAT (bytes and inodes as at the snap: not even rewritten).
 
 command -v pamtester >/dev/null 2>&1 || skip "pamtester is not installed"
 
@@ -285,4 +286,27 @@ time.sleep(120)' "$T_DIR/pw.ready" "${1:-}" </dev/null >/dev/null 2>&1 &
 release_pwd_lock() {
 	kill "$PWHOLDER" 2>/dev/null || true
 	wait "$PWHOLDER" 2>/dev/null || true
+}
+
+# files_snap / files_unchanged WHAT: /etc/subuid and /etc/subgid (bytes and inodes) as before.
+files_snap() {
+	cp -p /etc/subuid "$T_DIR/snap.subuid"
+	cp -p /etc/subgid "$T_DIR/snap.subgid"
+	FILES_INODES=$(stat -c %i /etc/subuid /etc/subgid | paste -sd ' ')
+}
+files_unchanged() {
+	local f ino
+	for f in subuid subgid; do
+		if cmp -s "$T_DIR/snap.$f" "/etc/$f"; then
+			pass "$1: /etc/$f unchanged"
+		else
+			fail "$1: /etc/$f unchanged" "diff: $(diff "$T_DIR/snap.$f" "/etc/$f" | paste -sd '|')"
+		fi
+	done
+	ino=$(stat -c %i /etc/subuid /etc/subgid | paste -sd ' ')
+	if [ "$ino" = "$FILES_INODES" ]; then
+		pass "$1: neither file was rewritten (same inodes)"
+	else
+		fail "$1: neither file was rewritten (same inodes)" "inodes $FILES_INODES became $ino"
+	fi
 }

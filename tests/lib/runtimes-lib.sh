@@ -147,16 +147,8 @@ rt_as() {
 # rt_busybox_tar: $RT_TAR, a root file system tarball of the static busybox and its applets
 # (an image without a registry).
 rt_busybox_tar() {
-	local root=$T_DIR/rootfs c
-	[ -x /bin/busybox ] || skip "/bin/busybox is missing (apt-get install busybox-static)"
-	mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/tmp" "$root/etc" "$root/vol"
-	cp /bin/busybox "$root/bin/busybox"
-	for c in sh ls id cat chown stat touch echo sleep mkdir true; do ln -s busybox "$root/bin/$c"; done
-	printf 'root:x:0:0:root:/:/bin/sh\n' >"$root/etc/passwd"
-	printf 'root:x:0:\n' >"$root/etc/group"
-	RT_TAR=$T_DIR/busybox.tar
-	tar -C "$root" -cf "$RT_TAR" .
-	chmod 644 "$RT_TAR"
+	busybox_tar "$T_DIR"
+	RT_TAR=$BUSYBOX_TAR
 }
 
 # rt_expect_logged WHAT MAP RANGES [TARGET]: within 10 s our helper logged writing RANGES
