@@ -83,7 +83,11 @@ void check_area_helpers(struct check_ctx *c);   /* helpers.* : newuidmap/newgidm
 void check_area_subids(struct check_ctx *c);    /* subids.*  : the user's ranges, syntax, overlaps, nsswitch, login.defs */
 void check_subids_allocation(struct check_ctx *c); /* subids.allocation (allocation.c), run by check_area_subids */
 void check_subids_directory(struct check_ctx *c);  /* subids.directory.* (directory.c), run by check_area_subids */
-void check_area_probe(struct check_ctx *c);     /* probe.*   : live user namespace through the helpers */
+void check_area_probe(struct check_ctx *c);
+/* The probe's namespace process C runs as "subid-check --probe-child QPID" (a fresh image: see
+ * probe.c); main() hands that over before it reads anything. Never returns. */
+#define PROBE_CHILD_ARG "--probe-child"
+_Noreturn void probe_child_exec_main(const char *qpid);     /* probe.*   : live user namespace through the helpers */
 void check_area_container(struct check_ctx *c); /* container.* : /proc masks, pid ns, /sys, cgroup, fuse, network */
 
 /* Collisions of one kind of the user's sub-id ranges (collide.c): systemd's reserved ranges, the

@@ -331,6 +331,10 @@ int main(int argc, char **argv)
 	int opt, status;
 	uint32_t v;
 
+	/* The probe's namespace process (probe.c), before anything is read or opened. */
+	if (argc == 3 && strcmp(argv[1], PROBE_CHILD_ARG) == 0)
+		probe_child_exec_main(argv[2]);
+
 	while ((opt = getopt_long(argc, argv, "u:jqh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'u':

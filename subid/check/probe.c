@@ -4,14 +4,19 @@
  *   P  subid-check itself. Reads the user's ranges, forks Q, collects Q's results from a pipe,
  *      emits them. P never runs anything as the checked user and never touches its files.
  *   Q  the probe. As root checking another user, the very first thing it does is become that user
- *      (initgroups, setresgid, setresuid) and make itself dumpable again (a credential change
- *      clears it, and a non-dumpable target's /proc/PID belongs to root, which the helpers refuse).
- *      Then it plays the runtime's parent: forks C, runs newuidmap/newgidmap from PATH against C
+ *      (initgroups, setresgid, setresuid), and it stays NOT dumpable: it is a fork of P and holds
+ *      P's memory, freed heap included (sssd.conf, a directory bind password), and a dumpable Q
+ *      would let the user read that memory or write forged results into P's pipe through
+ *      /proc/Q/fd/1. Then it plays the runtime's parent: forks C, runs newuidmap/newgidmap from
+ *      PATH against C
  *      (the PID form: shadow before 4.14 has no fd:N, and C stays our unreaped child, so its pid
  *      cannot be reused meanwhile), compares /proc/C/uid_map and gid_map with what it asked for,
  *      and stats the file C chowned.
- *   C  the namespace: unshare(CLONE_NEWUSER), then on Q's word becomes root inside it, calls
- *      setgroups(2), and chowns a fresh file to an id inside the range.
+ *   C  the namespace. It must be dumpable (a non-dumpable target's /proc/PID belongs to root, which
+ *      the helpers refuse), so it first replaces the image it shares with Q and P: it execs
+ *      subid-check afresh (PROBE_CHILD_ARG, fds 3 and 4), and only that fresh image, which holds
+ *      nothing of P's, is the user's to read. Then unshare(CLONE_NEWUSER), and on Q's word it
+ *      becomes root inside, calls setgroups(2), and chowns a fresh file to an id inside the range.
  *
  * Invariants: the steps run in order and stop at the first failure (the rest are "skip: earlier
  * step failed"); every pipe is O_CLOEXEC; C and the helper are always reaped, C is SIGKILLed on
@@ -32,6 +37,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <time.h>
@@ -42,6 +48,7 @@
 #include "conf.h"
 #include "fdguard.h"
 #include "idmap.h"
+#include "number.h"
 #include "paths.h"
 #include "range.h"
 #include "subfile.h"
@@ -52,6 +59,9 @@
 #define HELPER_OUTPUT_MAX 2000
 #define PROBE_OUT_MAX (1u << 20) /* what is kept of Q's results */
 #define CHOWN_INNER_ID 1000 /* an id inside the range, as an image's first user would have */
+#define C_CMD_FD 3 /* C's pipes across its exec */
+#define C_REP_FD 4
+#define PROBE_EXEC_FAILED (-1) /* C's first report when its exec failed; the errno follows */
 
 enum step { S_USERNS, S_UIDMAP, S_GIDMAP, S_SETGROUPS, S_CHOWN, S__N };
 
@@ -353,6 +363,7 @@ static __attribute__((noreturn)) void child_main(int cmd_fd, int rep_fd, pid_t p
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if (getppid() != parent)
 		_exit(1);
+	(void)prctl(PR_SET_DUMPABLE, 1, 0, 0, 0); /* the fresh image is ours to show: the helper needs it */
 	(void)signal(SIGPIPE, SIG_DFL);
 	err = unshare(CLONE_NEWUSER) < 0 ? errno : 0;
 	if (write_all(rep_fd, &err, sizeof(err)) < 0 || err)
@@ -394,6 +405,37 @@ static __attribute__((noreturn)) void child_main(int cmd_fd, int rep_fd, pid_t p
 			_exit(0);
 		}
 	}
+}
+
+/* C's entry after the exec (main.c, argv "--probe-child QPID"): the pipes are fds 3 and 4. */
+_Noreturn void probe_child_exec_main(const char *qpid)
+{
+	uint32_t q;
+
+	if (subid_parse_u32_str(qpid, &q) < 0 || q == 0 || q > INT32_MAX)
+		_exit(2);
+	child_main(C_CMD_FD, C_REP_FD, (pid_t)q);
+}
+
+/* In the forked C, before anything else: the pipes at fds 3 and 4 (kept across exec), then
+ * subid-check afresh from exe_fd, with an empty environment. If the exec fails, C reports
+ * PROBE_EXEC_FAILED and the errno on the reply pipe and exits. */
+static __attribute__((noreturn)) void child_exec(int exe_fd, int cmd_fd, int rep_fd, pid_t q)
+{
+	char qpid[16];
+	char *argv[] = { (char *)"subid-check", (char *)PROBE_CHILD_ARG, qpid, NULL };
+	char *envp[] = { NULL };
+	int rep[2] = { PROBE_EXEC_FAILED, 0 };
+
+	snprintf(qpid, sizeof(qpid), "%d", (int)q);
+	/* exe_fd and rep_fd first to high numbers, so that placing cmd_fd at 3 closes neither. */
+	if (exe_fd >= 0 && (exe_fd = fcntl(exe_fd, F_DUPFD_CLOEXEC, 10)) >= 0 &&
+	    (rep_fd = fcntl(rep_fd, F_DUPFD_CLOEXEC, 10)) >= 0 && dup2(cmd_fd, C_CMD_FD) >= 0 &&
+	    dup2(rep_fd, C_REP_FD) >= 0 && fcntl(C_CMD_FD, F_SETFD, 0) >= 0 && fcntl(C_REP_FD, F_SETFD, 0) >= 0)
+		(void)syscall(SYS_execveat, exe_fd, "", argv, envp, AT_EMPTY_PATH);
+	rep[1] = exe_fd < 0 ? EBADF : errno;
+	(void)write_all(rep_fd >= 0 ? rep_fd : C_REP_FD, rep, sizeof(rep));
+	_exit(127);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -784,13 +826,16 @@ static __attribute__((noreturn)) void probe_main(const struct plan *pl, int out_
 {
 	const struct check_ctx *c = pl->c;
 	struct probe p = { .pl = pl, .child = -1, .cmd_fd = -1, .rep_fd = -1 };
-	int cmd[2], rep[2], err = 0;
+	int cmd[2], rep[2], err = 0, exe_fd;
 	enum step s;
 
 	p.deadline = clock_now_ms() + PROBE_TIMEOUT_MS;
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if (getppid() != parent)
 		_exit(1); /* P is gone already: nobody to report to */
+	/* What C execs: this very program, opened while we may still be root (C's exec then needs
+	 * only the file's execute bit for the user, not a path the user can walk). */
+	exe_fd = open("/proc/self/exe", O_PATH | O_CLOEXEC);
 	(void)signal(SIGPIPE, SIG_IGN);
 	(void)signal(SIGCHLD, SIG_DFL);
 	if (pl->drop) {
@@ -801,7 +846,8 @@ static __attribute__((noreturn)) void probe_main(const struct plan *pl, int out_
 				 c->user, (unsigned)c->uid, (unsigned)c->gid, strerror(errno));
 			goto out;
 		}
-		(void)prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+		/* Not dumpable, whatever fs.suid_dumpable says: see the top of this file. */
+		(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 		(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0); /* cleared by the credential change */
 	}
 	if (pipe2(cmd, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0) {
@@ -816,7 +862,7 @@ static __attribute__((noreturn)) void probe_main(const struct plan *pl, int out_
 			(void)close(cmd[1]);
 			(void)close(rep[0]);
 			(void)close(out_fd);
-			child_main(cmd[0], rep[1], self);
+			child_exec(exe_fd, cmd[0], rep[1], self);
 		}
 	}
 	(void)close(cmd[0]);
@@ -834,6 +880,15 @@ static __attribute__((noreturn)) void probe_main(const struct plan *pl, int out_
 
 		if (r < 0) {
 			set_step(&p, S_USERNS, VERDICT_FAIL, NULL, "the probe's child did not report: %s", strerror(-r));
+			goto out;
+		}
+		if (err == PROBE_EXEC_FAILED) {
+			int e = 0;
+
+			(void)read_exact(p.rep_fd, &e, sizeof(e), p.deadline);
+			set_step(&p, S_USERNS, VERDICT_SKIP, NULL,
+				 "cannot start the probe's namespace process: exec of subid-check as %s failed: %s",
+				 c->user, strerror(e));
 			goto out;
 		}
 	}

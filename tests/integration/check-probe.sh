@@ -110,6 +110,40 @@ run env PATH="$SAFE_PATH" "$SC" --user "$A_NAME" --json
 expect_check "back to the privileged helper" probe.uid_map pass ""
 
 # ---------------------------------------------------------------------------------------------
+# Root probing another user hands that user nothing of root's memory and no way into its result
+# pipe. subid-check reads the mode-0600 /etc/sssd/sssd.conf (collide.c) before the probe: a
+# secret planted there must be in no process the user can read. tests/integration/probe-spy.py
+# stands in for newuidmap (as the user, a child of the probe Q, with the namespace process C as
+# its target) and reports what the user can see of Q and C.
+SECRET="nidt-secret-$RANDOM$RANDOM-not-to-leak"
+mkdir -p /etc/sssd
+{
+	printf '[domain/x]\nid_provider = ldap\n'
+	for ((i = 0; i < 64; i++)); do printf 'ldap_default_authtok = %s\n' "$SECRET"; done
+} >/etc/sssd/sssd.conf
+chmod 600 /etc/sssd/sssd.conf
+SPY="$T_DIR/spybin"
+mkdir -p "$SPY" "$T_DIR/spyout"
+chown "$A_UID" "$T_DIR/spyout"
+cp "$(dirname "$0")/probe-spy.py" "$T_DIR/probe-spy.py"
+printf '#!/bin/sh\nexec python3 %s %s %s "$1"\n' "$T_DIR/probe-spy.py" "$SECRET" "$T_DIR/spyout/report" \
+	>"$SPY/newuidmap"
+chmod 755 "$SPY/newuidmap" "$T_DIR/probe-spy.py"
+run env PATH="$SPY:$SAFE_PATH" "$SC" --user "$A_NAME" --json
+REPORT=$(cat "$T_DIR/spyout/report" 2>&1 || true)
+expect_check "spy as newuidmap" probe.uid_map fail ""
+check_true "spy: it ran as $A_NAME against the probe" "$REPORT" grep -q '^c_mem=' <<<"$REPORT"
+check_true "spy: the probe Q (root's fork, now $A_NAME's) is not dumpable: its /proc files are root's" \
+	"$REPORT" grep -qx 'q_environ_owner=0' <<<"$REPORT"
+check_true "spy: the user cannot read Q's memory" "$REPORT" grep -q '^q_mem=denied' <<<"$REPORT"
+check_true "spy: the user cannot open Q's stdout (P's result pipe)" "$REPORT" grep -q '^q_stdout=denied' <<<"$REPORT"
+check_true "spy: the namespace process C is a fresh image (subid-check --probe-child)" "$REPORT" \
+	grep -q '^c_cmdline=subid-check --probe-child [0-9]' <<<"$REPORT"
+check_true "spy: C's memory (the user's to read) holds no byte of root's secret" "$REPORT" \
+	grep -qx 'c_mem=clean' <<<"$REPORT"
+rm -rf /etc/sssd
+
+# ---------------------------------------------------------------------------------------------
 # user.max_user_namespaces = 0 in a child user namespace (the limit is per namespace and root in
 # it may lower it): unshare fails with ENOSPC.
 if unshare -U -r sh -c 'echo 0 >/proc/sys/user/max_user_namespaces' 2>/dev/null; then
