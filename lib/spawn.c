@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -42,9 +43,25 @@ int spawn_sane_limits(void)
 		{ RLIMIT_CORE, 0 },              /* no core file of a root process */
 		{ RLIMIT_NOFILE, NOFILE_SANE },  /* no lock, pipe or syslog socket failing with EMFILE */
 		{ RLIMIT_STACK, STACK_SANE },
+		{ RLIMIT_RTTIME, RLIM_INFINITY }, /* SIGKILL at the first tick of a real-time policy */
 	};
 
 	(void)umask(022);
+	/* The caller's scheduling is not ours either: a user allowed real-time priority could start
+	 * the helper under SCHED_FIFO with a tiny RLIMIT_RTTIME, or at nice 19 in the idle I/O class
+	 * to starve it while it holds /etc's locks. Raw calls, as for the limits. Going back to nice
+	 * 0 needs CAP_SYS_NICE, which a container may lack: as far as it goes, like the limits. */
+	{
+		struct { int prio; } sp = { 0 };
+
+		if (syscall(SYS_sched_setscheduler, 0, SCHED_OTHER, &sp) < 0 && errno != EPERM)
+			return -errno;
+		if (syscall(SYS_setpriority, PRIO_PROCESS, 0, 0) < 0 && errno != EPERM && errno != EACCES)
+			return -errno;
+		if (syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, 0 /* IOPRIO_CLASS_NONE */) < 0 &&
+		    errno != EPERM)
+			return -errno;
+	}
 	for (size_t i = 0; i < sizeof(lim) / sizeof(lim[0]); i++) {
 		struct rlimit old, rl;
 
@@ -243,8 +260,15 @@ int spawn_run(const struct spawn_opts *o, struct spawn_result *ret)
 		size_t report_len = 0;
 
 		while (p[0].fd >= 0 || p[1].fd >= 0 || p[2].fd >= 0) {
-			int n = poll(p, 3, left_ms(o->deadline_ms));
+			int n;
 
+			/* Checked on every round, not only when poll() times out: a child that never
+			 * stops writing keeps poll() ready and would otherwise outlive its deadline. */
+			if (left_ms(o->deadline_ms) == 0) {
+				ret->timed_out = true;
+				break;
+			}
+			n = poll(p, 3, left_ms(o->deadline_ms));
 			if (n < 0 && errno != EINTR) {
 				ret->timed_out = true; /* cannot watch it: treat as hung */
 				break;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <grp.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -323,6 +324,8 @@ START_TEST(test_limits)
 	ck_assert_int_eq(setrlimit(RLIMIT_CORE, &tiny), 0);
 	tiny = (struct rlimit){ 16, nofile.rlim_max };
 	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &tiny), 0);
+	tiny = (struct rlimit){ 1000, RLIM_INFINITY };
+	ck_assert_int_eq(setrlimit(RLIMIT_RTTIME, &tiny), 0);
 	umask(0777);
 	res = run(SPAWN_SANE_LIMITS, CAT, argv);
 	ck_assert_msg(res.exec_errno == 0, "set-up failed: %s", strerror(res.exec_errno));
@@ -330,11 +333,61 @@ START_TEST(test_limits)
 	ck_assert_msg(strstr(out, "Max cpu time              unlimited            unlimited"), "%s", out);
 	ck_assert_msg(strstr(out, "Max core file size        0 "), "%s", out);
 	ck_assert_msg(strstr(out, "Max open files            1024 "), "%s", out);
+	ck_assert_msg(strstr(out, "Max realtime timeout      unlimited            unlimited"), "%s", out);
 	ck_assert_str_eq(status_field(out, "Umask:", buf, sizeof(buf)), "0022");
 	/* without the flag, the caller's */
 	res = run(0, CAT, argv);
 	ck_assert_msg(strstr(out, "Max file size             4096 "), "%s", out);
 	ck_assert_str_eq(status_field(out, "Umask:", buf, sizeof(buf)), "0777");
+}
+END_TEST
+
+/* The caller's scheduling is not the helper's: from SCHED_FIFO (root only) and nice 19, the child
+ * runs SCHED_OTHER at nice 0 (/proc/self/stat fields 18 and 19: priority and nice; 41: policy). */
+START_TEST(test_sched)
+{
+	char *argv[] = { (char *)"sh", (char *)"-c", (char *)"cut -d' ' -f19,41 /proc/self/stat", NULL };
+	struct sched_param sp = { .sched_priority = 1 };
+	struct spawn_result res;
+
+	if (geteuid() != 0)
+		return; /* SCHED_FIFO and the way back from nice 19 need privilege */
+	ck_assert_int_eq(setpriority(PRIO_PROCESS, 0, 19), 0);
+	ck_assert_int_eq(sched_setscheduler(0, SCHED_FIFO, &sp), 0);
+	res = run(0, SH, argv);
+	ck_assert_int_eq(res.exec_errno, 0);
+	ck_assert_str_eq(out, "19 1\n"); /* the caller's: nice 19, SCHED_FIFO (1) */
+	res = run(SPAWN_SANE_LIMITS, SH, argv);
+	ck_assert_int_eq(res.exec_errno, 0);
+	ck_assert_str_eq(out, "0 0\n"); /* SCHED_OTHER (0), nice 0 */
+	sp.sched_priority = 0;
+	ck_assert_int_eq(sched_setscheduler(0, SCHED_OTHER, &sp), 0);
+	res = run(0, SH, argv);
+	ck_assert_str_eq(out, "19 0\n");
+	res = run(SPAWN_SANE_LIMITS, SH, argv);
+	ck_assert_str_eq(out, "0 0\n");
+}
+END_TEST
+
+/* A child that never stops writing is still ended at its deadline (poll() is always ready). */
+START_TEST(test_deadline_flood)
+{
+	char *argv[] = { (char *)"sh", (char *)"-c", (char *)"exec cat /dev/zero", NULL };
+	struct spawn_opts o = {
+		.exe_fd = -1,
+		.path = SH,
+		.argv = argv,
+		.deadline_ms = clock_now_ms() + 500,
+		.out = out,
+		.out_size = sizeof(out),
+	};
+	struct spawn_result res;
+
+	/* Before, spawn_run() never returned here: the case's own timeout (30 s) failed it. */
+	ck_assert_int_eq(spawn_run(&o, &res), 0);
+	ck_assert(res.timed_out);
+	ck_assert(res.reaped);
+	ck_assert(WIFSIGNALED(res.status) && WTERMSIG(res.status) == SIGKILL);
 }
 END_TEST
 
@@ -394,6 +447,8 @@ int main(void)
 	tcase_add_test(tc, test_signals);
 	tcase_add_test(tc, test_session);
 	tcase_add_test(tc, test_limits);
+	tcase_add_test(tc, test_sched);
+	tcase_add_test(tc, test_deadline_flood);
 	tcase_add_test(tc, test_root);
 	tcase_add_test(tc, test_root_refused);
 	suite_add_tcase(s, tc);
