@@ -25,7 +25,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -791,6 +793,40 @@ static int etc_paths_init(struct etc_paths *p, const char *root, struct subid_fi
 	return 0;
 }
 
+/* Under euid 0, a test prefix must be root's own tree: ROOT and ROOT/etc directories owned by
+ * root that group and others cannot write, ROOT/etc reached without a symlink. Otherwise whoever
+ * may run us as root with arguments of theirs (a sudo rule, a setuid copy) would have root create
+ * locks and rewrite "subuid" in any directory a symlink of theirs names (/etc/sudoers.d). Not as
+ * a user: a test tree of the user's own is then all there is to write. Returns 0 or -EPERM. */
+static int prefix_trusted(const char *root, struct alloc_error *err)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_BENEATH,
+	};
+	_cleanup_close_ int rfd = -1, efd = -1;
+	const char *what = "ROOT";
+	struct stat st;
+
+	if (geteuid() != 0)
+		return 0;
+	rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rfd >= 0 && fstat(rfd, &st) == 0 && st.st_uid == 0 && !(st.st_mode & 022)) {
+		what = "ROOT/etc";
+		efd = (int)syscall(SYS_openat2, rfd, "etc", &how, sizeof(how));
+		if (efd < 0 && errno == ENOSYS) {
+			/* Linux < 5.6: not a symlink, then opened without following one. */
+			if (fstatat(rfd, "etc", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+				efd = openat(rfd, "etc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (efd >= 0 && fstat(efd, &st) == 0 && st.st_uid == 0 && !(st.st_mode & 022))
+			return 0;
+	}
+	return fail(err, ALLOC_E_UNTRUSTED, "--root", -EPERM,
+		    "%s is not root's own (as root, ROOT and ROOT/etc must be root-owned directories "
+		    "that group and others cannot write, etc no symlink)", what);
+}
+
 /* With /etc/.pwd.lock held: the lock files of subuid then subgid (stale ones taken over, see
  * alloc_lock_file()), then what a killed earlier run left removed. Returns 0 or -errno with *err;
  * files[i].locked tells the caller what to release. */
@@ -882,6 +918,8 @@ int alloc_transaction(const struct alloc_request *req, struct alloc_result *ret,
 	}
 	if (etc_paths_init(&ep, root, files) < 0)
 		return fail(err, ALLOC_E_IO, NULL, -ENOMEM, NULL);
+	if (prefix && (r = prefix_trusted(root, err)) < 0)
+		return r;
 
 	/* 1. The locks, in shadow's order: passwd, subuid, subgid. */
 	pwdfd = pwd_lock(ep.pwdlock, req->lock_timeout_s, err, PATH_PWD_LOCK);
@@ -1202,6 +1240,8 @@ int alloc_set_transaction(const char *root, unsigned lock_timeout_s, bool create
 	}
 	if (etc_paths_init(&ep, root, files) < 0)
 		return fail(err, ALLOC_E_IO, NULL, -ENOMEM, NULL);
+	if (prefix && (r = prefix_trusted(root, err)) < 0)
+		return r;
 
 	if (!dry_run) {
 		pwdfd = pwd_lock(ep.pwdlock, lock_timeout_s, err, PATH_PWD_LOCK);

@@ -12,10 +12,13 @@
  *    root (or, under a --root test prefix only, by the effective user).
  *  - Only root changes the real files; --root is the one way around that, for tests.
  *  - Run with euid 0 (pam_subid, sudo, a setuid install), it first becomes root in every id with
- *    no supplementary group, leaves the caller's session, ignores the terminal's stop signals and
- *    sets its own rlimits and umask: the invoking user can neither signal, stop nor starve it
- *    while it holds /etc's locks (issue 9). Its whole run is bounded by --timeout + RUN_SLACK_S
- *    seconds (SIGALRM at its default action), whether or not its parent waits for it.
+ *    no supplementary group, leaves the caller's session, blocks every signal it can (^C and ^\
+ *    from a terminal it could not leave, what sudo relays, an inherited ITIMER_PROF, whose timers
+ *    it also clears) and sets its own rlimits, scheduling and umask: the invoking user can
+ *    neither signal, stop nor starve it while it holds /etc's locks (issue 9). Its whole run is
+ *    bounded by --timeout + RUN_SLACK_S seconds (DEADLINE_SIGNAL from a timer of its own, at its
+ *    default action: terminate), whether or not its parent waits for it.
+ *  - SIGPIPE is ignored: a refusal whose stderr has no reader is still logged.
  *  - Success prints exactly one line on stdout and exits 0; a failure exactly one line on stderr
  *    (and one LOG_ERR syslog line) and exits 1; a usage error exits 2. */
 #include <errno.h>
@@ -28,6 +31,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/time.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -222,11 +227,22 @@ static int leave_caller(void)
 	 * write past it then fails with EFBIG, and the transaction cleans up instead of dying with
 	 * a half-written temporary file and its locks. */
 	static const int stops[] = { SIGTSTP, SIGTTIN, SIGTTOU, SIGHUP, SIGXFSZ };
+	static const int timers[] = { ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF };
 	struct sigaction ign = { .sa_handler = SIG_IGN };
+	struct itimerval off = { 0 };
+	sigset_t all;
 	int r;
 
 	if (geteuid() != 0)
 		return 0; /* a --root test run as a user: nothing to protect, nothing we could do */
+	/* Every signal blocked but the deadline's (arm_deadline): setsid() fails when we lead a
+	 * process group (a shell's job, sudo's child), so the terminal's ^C and ^\ would still reach
+	 * us; sudo relays SIGINT, SIGTERM, SIGHUP, SIGALRM, SIGUSR1/2 that the user sends to sudo; a
+	 * setuid start inherits ITIMER_PROF and ITIMER_VIRTUAL. Faults (SIGSEGV...) still kill. */
+	sigfillset(&all);
+	(void)sigprocmask(SIG_SETMASK, &all, NULL);
+	for (size_t i = 0; i < ELEMENTSOF(timers); i++)
+		(void)setitimer(timers[i], &off, NULL);
 	r = spawn_become_root();
 	if (r < 0)
 		return r;
@@ -238,19 +254,30 @@ static int leave_caller(void)
 	return spawn_sane_limits();
 }
 
-/* The deadline: SIGALRM at its default action (terminate), whatever disposition or mask the
- * caller left us. The kernel then drops /etc/.pwd.lock; our commonio lock files name a dead
- * process and the next run takes them over. */
+/* The deadline: DEADLINE_SIGNAL from a timer of our own, at its default action (terminate),
+ * whatever disposition or mask the caller left us. A real-time signal, not SIGALRM: sudo relays
+ * SIGALRM from the user, who could then end us at a moment of their choosing. The kernel then
+ * drops /etc/.pwd.lock; our commonio lock files name a dead process and the next run takes them
+ * over. Without a timer (it cannot fail short of ENOMEM), alarm() and SIGALRM. */
+#define DEADLINE_SIGNAL (SIGRTMIN + 1)
 static void arm_deadline(unsigned seconds)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	struct sigevent ev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = DEADLINE_SIGNAL };
+	struct itimerspec when = { .it_value = { .tv_sec = seconds } };
+	timer_t t;
 	sigset_t set;
 
-	(void)sigaction(SIGALRM, &dfl, NULL);
 	sigemptyset(&set);
-	sigaddset(&set, SIGALRM);
+	if (timer_create(CLOCK_MONOTONIC, &ev, &t) == 0 && timer_settime(t, 0, &when, NULL) == 0) {
+		(void)sigaction(DEADLINE_SIGNAL, &dfl, NULL);
+		sigaddset(&set, DEADLINE_SIGNAL);
+	} else {
+		(void)sigaction(SIGALRM, &dfl, NULL);
+		sigaddset(&set, SIGALRM);
+		(void)alarm(seconds);
+	}
 	(void)sigprocmask(SIG_UNBLOCK, &set, NULL);
-	(void)alarm(seconds);
 }
 
 int main(int argc, char **argv)
@@ -293,6 +320,7 @@ int main(int argc, char **argv)
 
 	if (fd_ensure_std() < 0)
 		abort(); /* cannot even report: stderr is what is missing */
+	(void)signal(SIGPIPE, SIG_IGN);
 	left = leave_caller();
 	openlog("subid-alloc", LOG_PID, LOG_AUTHPRIV);
 	if (left < 0)

@@ -101,4 +101,57 @@ check_err "'nidlbob:100000:-1': subid-alloc refuses" "no free range left"
 check_file "'nidlbob:100000:-1'" /etc/subuid "nidlbob:100000:-1
 "
 
+# ---------------------------------------------------------------------------------------------
+# --root run as root by someone who chose the arguments (a sudo rule for subid-alloc, a setuid
+# copy): the prefix must be root's own tree, or root would lock and write "subuid" wherever a
+# symlink of theirs points. The stand-in for a root-owned directory worth protecting: $T_DIR/victim.
+mkdir -m 755 "$T_DIR/victim" "$T_DIR/evil" "$T_DIR/evil2" "$T_DIR/good" "$T_DIR/good/etc"
+chown "$A_UID" "$T_DIR/evil" "$T_DIR/evil2"
+ln -s "$T_DIR/victim" "$T_DIR/evil/etc"
+run "$HELPER" --root "$T_DIR/evil" --create nidlcarol
+check_rc "--root through a user's symlinked etc, as root" 1
+check_err "--root through a user's symlinked etc, as root" "--root: the file is not trusted: ROOT is not root's own"
+check_true "--root through a user's symlinked etc: nothing made in the directory it points to" \
+	"$(ls -A "$T_DIR/victim" | paste -sd ' ')" [ -z "$(ls -A "$T_DIR/victim")" ]
+# The user's own etc (a real directory) in a root-owned prefix: refused too.
+chown root "$T_DIR/evil2"
+mkdir -m 755 "$T_DIR/evil2/etc"
+chown "$A_UID" "$T_DIR/evil2/etc"
+run "$HELPER" --root "$T_DIR/evil2" --create nidlcarol
+check_rc "--root with a user-owned etc, as root" 1
+check_err "--root with a user-owned etc, as root" "ROOT/etc is not root's own"
+check_true "--root with a user-owned etc: nothing made in it" "$(ls -A "$T_DIR/evil2/etc" | paste -sd ' ')" \
+	[ -z "$(ls -A "$T_DIR/evil2/etc")" ]
+# Control: root's own tree works.
+run "$HELPER" --root "$T_DIR/good" --create nidlcarol
+check_rc "--root on root's own tree, as root" 0
+check_true "--root on root's own tree: the range is written there" "$(cat "$T_DIR/good/etc/subuid" 2>&1)" \
+	grep -q '^nidlcarol:' "$T_DIR/good/etc/subuid"
+
+# ---------------------------------------------------------------------------------------------
+# Run as root with arguments of the caller's (a sudo rule): the signals sudo relays from the user
+# (SIGINT, SIGTERM, SIGHUP, SIGALRM, SIGUSR1/2, SIGQUIT), SIGPIPE and SIGPROF reach it while it
+# waits for /etc/.pwd.lock, and change nothing: it finishes once the lock is free.
+set_subuid ""
+set_subgid ""
+python3 -c 'import fcntl, sys, time
+f = open("/etc/.pwd.lock", "a")
+fcntl.lockf(f, fcntl.LOCK_EX)
+print("held", flush=True)
+time.sleep(2)' >"$T_DIR/holder.out" &
+HOLDER=$!
+track "$HOLDER"
+for ((i = 0; i < 500; i++)); do grep -q held "$T_DIR/holder.out" 2>/dev/null && break; sleep 0.01; done
+"$HELPER" --timeout 10 nidldave >"$T_DIR/sig.out" 2>"$T_DIR/sig.err" &
+H=$!
+sleep 0.5
+for sig in INT TERM HUP ALRM USR1 USR2 QUIT PIPE PROF VTALRM; do kill -"$sig" "$H" 2>/dev/null || true; done
+rc=0
+wait "$H" || rc=$?
+wait "$HOLDER" || true
+check_true "signals a sudo user could relay, while waiting for /etc/.pwd.lock: exit status 0" \
+	"exit status $rc: $(cat "$T_DIR/sig.err")" [ "$rc" = 0 ]
+check_true "signals a sudo user could relay: the range was allocated after all" "$(cat /etc/subuid)" \
+	grep -q '^nidldave:' /etc/subuid
+
 finish

@@ -271,17 +271,18 @@ fi
 rm -f "$BIN/subid-alloc-setuid"
 
 # 2c. The run's own deadline while the helper holds every lock: strace delays its fsync() of the
-# new file by 60 s; with --timeout 1 its deadline is 1 + 10 s, so SIGALRM ends it mid-write. The
+# new file by 60 s; with --timeout 1 its deadline is 1 + 10 s, so its deadline signal (SIGRTMIN+1
+# from a timer of its own: sudo relays SIGALRM, so that one is blocked) ends it mid-write. The
 # kernel drops /etc/.pwd.lock; the lock files name a dead pid, and shadow's useradd (and the next
 # run) take them over; the file is old or new, never half-written.
 if command -v strace >/dev/null 2>&1; then
 	reset_files
 	W="helper stuck holding the locks"
 	run strace -f -o /dev/null -e trace=fsync -e inject=fsync:delay_enter=60000000 "$HELPER" --timeout 1 nidsg
-	if [ "$RC" = $((128 + 14)) ]; then
-		pass "$W: ended by its own SIGALRM deadline"
+	if [ "$RC" = $((128 + $(kill -l RTMIN+1))) ]; then
+		pass "$W: ended by its own deadline (SIGRTMIN+1)"
 	else
-		fail "$W: ended by its own SIGALRM deadline" "exit status $RC: $ERR"
+		fail "$W: ended by its own deadline (SIGRTMIN+1)" "exit status $RC: $ERR"
 	fi
 	if python3 -c '
 import fcntl
