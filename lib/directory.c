@@ -59,7 +59,8 @@ static bool is_blank(char c)
 }
 
 /* The TLS a URI needs: ldapi:// none, ldaps:// implicit, ldap:// StartTLS. -EINVAL for any other
- * scheme. A list of URIs (libldap accepts "uri1 uri2") must use one scheme throughout. */
+ * scheme. A list of URIs must use one scheme throughout; libldap splits a list at blanks and at
+ * commas ("ldaps://a,ldap://b" is two URIs, the second plaintext), and so does this. */
 static int uri_scheme(const char *uri, enum dir_tls *ret)
 {
 	static const struct {
@@ -73,7 +74,7 @@ static int uri_scheme(const char *uri, enum dir_tls *ret)
 	while (*p) {
 		size_t i;
 
-		while (is_blank(*p))
+		while (is_blank(*p) || *p == ',')
 			p++;
 		if (!*p)
 			break;
@@ -86,7 +87,7 @@ static int uri_scheme(const char *uri, enum dir_tls *ret)
 			return -EINVAL;
 		t = schemes[i].tls;
 		first = false;
-		while (*p && !is_blank(*p))
+		while (*p && !is_blank(*p) && *p != ',')
 			p++;
 	}
 	if (first)

@@ -41,6 +41,10 @@ static const struct {
 	{ "uri ldap://h\nuser_base ou=p,dc=x\nbind simple\nbind_dn cn=a\npassword_file /p\n", -EINVAL, "plaintext" },
 	{ "uri ldapi:///\nwrite_uri ldap://h\nuser_base ou=p,dc=x\n", -EINVAL, "plaintext" },
 	{ "uri ldapi:/// ldap://h\nuser_base ou=p,dc=x\n", -EINVAL, "one scheme" },
+	/* libldap splits at commas too: the second URI would be plaintext (EXTERNAL) */
+	{ "uri ldaps://a,ldap://b\nuser_base ou=p,dc=x\nbind simple\nbind_dn cn=a\npassword_file /p\n", -EINVAL, "one scheme" },
+	{ "uri ldapi:///,ldap://b\nuser_base ou=p,dc=x\n", -EINVAL, "one scheme" },
+	{ "uri ldapi:///\nwrite_uri ldapi:///,ldap://b\nuser_base ou=p,dc=x\n", -EINVAL, "one scheme" },
 	{ "uri http://h\nuser_base ou=p,dc=x\n", -EINVAL, "uri must be" },
 	{ "uri ldaps://h\nuser_base ou=p,dc=x\n", -EINVAL, "bind external works over ldapi:// only" },
 	{ "uri ldapi:///\nuser_base ou=p,dc=x\nbind simple\n", -EINVAL, "needs bind_dn and password_file" },
