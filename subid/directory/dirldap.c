@@ -34,6 +34,7 @@
 
 #define MAX_VALUE 1024          /* longer values are replaced by the marker */
 #define PAGE_SIZE 1000          /* paged results: below every server's default size limit */
+#define MAX_PAGES 10000         /* 10 million entries: past that, a server that never ends the search */
 #define BAD_VALUE "\x01"
 #define DEFAULT_CA "/etc/ssl/certs/ca-certificates.crt"
 
@@ -130,7 +131,47 @@ static int read_password(const char *root, const char *file, char **ret, char *e
 	}
 	len = strcspn(buf, "\r\n");
 	buf[len] = '\0';
+	if (len == 0) {
+		/* A simple bind with a DN and no password is an unauthenticated bind (RFC 4513
+		 * 5.1.2), which some servers answer as success with anonymous rights. */
+		say(err, errsize, "password file %s is empty (its first line is the password); refusing to use it", path);
+		return -EINVAL;
+	}
 	*ret = TAKE_PTR(buf);
+	return 0;
+}
+
+/* A password's memory is zeroed before it is freed, on every path. */
+static void free_secret(char **p)
+{
+	if (*p) {
+		explicit_bzero(*p, strlen(*p));
+		free(*p);
+	}
+}
+
+/* The CA file decides which server is believed: a regular file (no symlink at its end) that only
+ * its owner, root or the effective user, can write. libldap then reads it by its path. */
+static int check_ca_file(const char *path, char *err, size_t errsize)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0) {
+		say(err, errsize, "cannot use the CA file %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode)) {
+		/* The default bundle is a symlink into /etc/ssl/certs: follow it, checked the same way. */
+		if (!S_ISLNK(st.st_mode) || stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
+			say(err, errsize, "CA file %s is not a regular file; refusing to use it", path);
+			return -EPERM;
+		}
+	}
+	if (!S_ISREG(st.st_mode) || (st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & 022)) {
+		say(err, errsize, "CA file %s is not a regular file owned by root that only root can write (owner %ld, "
+			"mode %o); refusing to use it", path, (long)st.st_uid, (unsigned)(st.st_mode & 07777));
+		return -EPERM;
+	}
 	return 0;
 }
 
@@ -142,8 +183,23 @@ int dl_open(const struct dir_config *cfg, const char *root, bool write, struct d
 	enum dir_tls tls = write && cfg->write_uri ? cfg->write_tls : cfg->tls;
 	int rc, v3 = LDAP_VERSION3, hard = LDAP_OPT_X_TLS_HARD, zero = 0;
 	struct berval cred = { 0, NULL };
-	_cleanup_free_ char *pw = NULL;
+	__attribute__((cleanup(free_secret))) char *pw = NULL;
 
+	/* The secrets and the trust anchors first, before any connection: a password file or a CA
+	 * file that others could read or write is refused without a packet sent. */
+	if (cfg->bind == DIR_BIND_SIMPLE) {
+		int r = read_password(root ? root : "", cfg->password_file, &pw, err, errsize);
+
+		if (r < 0)
+			return r;
+	}
+	if (tls != DIR_TLS_NONE) {
+		int r = check_ca_file(cfg->ca_file ? cfg->ca_file : DEFAULT_CA, err, errsize);
+
+		if (r < 0) {
+			return r;
+		}
+	}
 	/* No ldap.conf, no .ldaprc, no LDAP* variables: our configuration file is the only one. */
 	(void)setenv("LDAPNOINIT", "1", 1);
 	c = calloc(1, sizeof(*c));
@@ -185,12 +241,6 @@ int dl_open(const struct dir_config *cfg, const char *root, bool write, struct d
 		}
 	}
 	if (cfg->bind == DIR_BIND_SIMPLE) {
-		int r = read_password(root ? root : "", cfg->password_file, &pw, err, errsize);
-
-		if (r < 0) {
-			ldap_unbind_ext_s(c->ld, NULL, NULL);
-			return r;
-		}
 		cred.bv_val = pw;
 		cred.bv_len = strlen(pw);
 		rc = ldap_sasl_bind_s(c->ld, cfg->bind_dn, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
@@ -256,7 +306,7 @@ static int search_paged(struct dl_conn *c, const char *base, int scope, const ch
 			entry_fn fn, void *arg, char *err, size_t errsize)
 {
 	struct berval *cookie = NULL;
-	int r = 0;
+	int r = 0, pages = 0;
 
 	do {
 		LDAPControl *page = NULL, *sctrls[2] = { NULL, NULL }, **rctrls = NULL;
@@ -287,6 +337,22 @@ static int search_paged(struct dl_conn *c, const char *base, int scope, const ch
 			say(err, errsize, "%s: the base %s does not exist", c->uri, base);
 			ldap_msgfree(res);
 			r = -ENOENT;
+			break;
+		}
+		if (ldap_first_reference(c->ld, res)) {
+			/* A continuation reference: part of the subtree lives on another server, whose
+			 * entries we would never see (and might hand out their ids). */
+			say(err, errsize, "%s: the search under %s returned a referral to another server, which is "
+				"not followed: keep the whole subtree on one server", c->uri, base);
+			ldap_msgfree(res);
+			r = -EPROTO;
+			break;
+		}
+		if (++pages > MAX_PAGES) {
+			say(err, errsize, "%s: the search under %s is still not done after %d pages of %d; refusing "
+				"to go on", c->uri, base, MAX_PAGES, PAGE_SIZE);
+			ldap_msgfree(res);
+			r = -E2BIG;
 			break;
 		}
 		for (LDAPMessage *e = ldap_first_entry(c->ld, res); e && r == 0; e = ldap_next_entry(c->ld, e))
@@ -411,6 +477,12 @@ int dl_find_uid_in(struct dl_conn *c, uint32_t lo, uint32_t hi, uint32_t *ret_ui
 		if (res)
 			ldap_msgfree(res);
 		return r;
+	}
+	if (ldap_first_reference(c->ld, res)) {
+		say(err, errsize, "%s: the search under %s returned a referral to another server, which is not followed: "
+			"keep the whole subtree on one server", c->uri, c->cfg->user_base);
+		ldap_msgfree(res);
+		return -EPROTO;
 	}
 	e = ldap_first_entry(c->ld, res);
 	if (e) {

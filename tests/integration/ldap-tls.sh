@@ -97,6 +97,31 @@ DIR_URI="ldaps://127.0.0.1:$PS" dir_conf "${BIND[@]}" ca_file "$P/rogueca.pem"
 refused "ldaps://, another CA, LDAPTLS_REQCERT=never and LDAPCONF in the environment" nidt3 "Can't contact LDAP server" \
 	LDAPTLS_REQCERT=never LDAPCONF="$T_DIR/ldap.conf" LDAPRC="$T_DIR/ldap.conf"
 
+# The CA file decides which server is believed: one that others can write is refused, before any
+# connection (failed before: the good CA in a group-writable file was used).
+cp "$P/goodca.pem" "$T_DIR/ca-gw.pem"
+chmod 664 "$T_DIR/ca-gw.pem"
+DIR_URI="ldaps://127.0.0.1:$PS" dir_conf "${BIND[@]}" ca_file "$T_DIR/ca-gw.pem"
+refused "ldaps://, a group-writable CA file" nidt3 "is not a regular file owned by root that only root can write"
+# An empty password file would be an unauthenticated bind (RFC 4513 5.1.2): refused.
+: >"$T_DIR/pw-empty"
+chmod 0600 "$T_DIR/pw-empty"
+DIR_URI="ldaps://127.0.0.1:$PS" dir_conf bind simple bind_dn "cn=admin,$LDAP_SUFFIX" password_file "$T_DIR/pw-empty" \
+	ca_file "$P/goodca.pem"
+refused "an empty password file" nidt3 "is empty (its first line is the password)"
+# A referral under the sub-id base (a subtree delegated to another server, whose entries would
+# never be seen): the search is refused, not taken as complete (failed before: allocated).
+ladd -M >/dev/null <<EOF
+dn: cn=delegated,$LDAP_SUBIDS_BASE
+objectClass: referral
+objectClass: extensibleObject
+cn: delegated
+ref: ldap://ldap.elsewhere.invalid/cn=delegated,$LDAP_SUBIDS_BASE
+EOF
+DIR_URI="ldaps://127.0.0.1:$PS" dir_conf "${BIND[@]}" ca_file "$P/goodca.pem"
+refused "a referral under the sub-id base" nidt3 "returned a referral to another server, which is not followed"
+ldelete -M "cn=delegated,$LDAP_SUBIDS_BASE"
+
 # The server's certificate for another host name (same CA).
 lmodify >/dev/null <<EOF
 dn: cn=config
