@@ -84,6 +84,8 @@ void check_area_subids(struct check_ctx *c);    /* subids.*  : the user's ranges
 void check_subids_allocation(struct check_ctx *c); /* subids.allocation (allocation.c), run by check_area_subids */
 void check_subids_directory(struct check_ctx *c);  /* subids.directory.* (directory.c), run by check_area_subids */
 void check_area_probe(struct check_ctx *c);
+/* w as one shell word for a fix (shell_quote) in buf; "" when it does not fit. Returns buf. */
+const char *check_word(const char *w, char *buf, size_t size);
 /* The probe's namespace process C runs as "subid-check --probe-child QPID" (a fresh image: see
  * probe.c); main() hands that over before it reads anything. Never returns. */
 #define PROBE_CHILD_ARG "--probe-child"

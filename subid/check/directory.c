@@ -145,7 +145,11 @@ void check_subids_directory(struct check_ctx *c)
 	char err[512], fix[320];
 	int r;
 
-	(void)snprintf(fix, sizeof(fix), "as root: subid-alloc --directory %s", c->user);
+	{
+		char uq[1024];
+
+		(void)snprintf(fix, sizeof(fix), "as root: subid-alloc --directory %s", check_word(c->user, uq, sizeof(uq)));
+	}
 	r = check_read_file(c, DIR_CONF_PATH, &buf, &len);
 	if (r == -ENOENT)
 		return; /* the directory source is not in use */

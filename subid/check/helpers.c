@@ -40,6 +40,11 @@
 #include "check.h"
 #include "util.h"
 
+/* The fix for a helper that is not root's alone. */
+#define NOT_ROOTS_FIX                                                                                \
+	"install the packaged helper (apt-get install --reinstall uidmap, or newidmap's package) in a "   \
+	"directory only root can write, and have PATH find it first"
+
 #define SYSROOT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define INSTALL_HINT \
 	"apt-get install uidmap (Debian, Ubuntu); dnf install shadow-utils (Fedora, RHEL); or install newidmap (make install)"
@@ -207,11 +212,38 @@ static enum impl detect_impl(const char *path, int *ret_err)
 	return r;
 }
 
+/* uid is the kernel's overflow uid and we run in a user namespace that is not the initial one's
+ * identity: the file's real owner is an id this namespace does not map. */
+static bool owner_unmapped(uid_t uid)
+{
+	char buf[128] = "";
+	unsigned long ovf = 65534;
+	FILE *f;
+
+	if ((f = fopen("/proc/sys/kernel/overflowuid", "re"))) {
+		if (fscanf(f, "%lu", &ovf) != 1)
+			ovf = 65534;
+		(void)fclose(f);
+	}
+	if (uid != (uid_t)ovf)
+		return false;
+	if ((f = fopen("/proc/self/uid_map", "re"))) {
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = '\0';
+		(void)fclose(f);
+	}
+	{
+		unsigned long a = 1, b = 1, n = 0;
+
+		return !(sscanf(buf, "%lu %lu %lu", &a, &b, &n) == 3 && a == 0 && b == 0 && n == 4294967295UL);
+	}
+}
+
 static void check_privilege(struct check_ctx *c, const struct helper *h, const char *shown, const char *real,
 			    const struct stat *st, enum impl impl)
 {
 	static const char expected_fmt[] = "setuid root, or the file capability %s=ep (not both)";
-	char expected[128], caps[512] = "", fix[3 * PATH_MAX];
+	char expected[128], caps[512] = "", fix[3 * PATH_MAX + 64], q[4 * PATH_MAX + 3];
 	bool setuid_root = (st->st_mode & S_ISUID) && st->st_uid == 0;
 	bool right, void_v3, extra;
 	uint64_t allowed;
@@ -224,6 +256,17 @@ static void check_privilege(struct check_ctx *c, const struct helper *h, const c
 			   r == -EINVAL ? "security.capability is malformed" : strerror(-r));
 		return;
 	}
+	/* A program that is not root's alone gets no privilege from a fix of ours: setcap on a file
+	 * its owner wrote would hand that owner the capability. (In a user namespace that does not map
+	 * the host's root, a root-owned file shows the overflow uid: that owner is not judged here.) */
+	if ((st->st_uid != 0 && !owner_unmapped(st->st_uid)) || (st->st_mode & (S_IWGRP | S_IWOTH))) {
+		check_emit(c, h->id_priv, VERDICT_FAIL, expected, NOT_ROOTS_FIX,
+			   "%s is owned by uid %u, mode %04o: no privilege may be given to a program that anyone but "
+			   "root can change (helpers.%s.owner)", shown, (unsigned)st->st_uid,
+			   (unsigned)(st->st_mode & 07777), h->name);
+		return;
+	}
+	shown = check_word(shown, q, sizeof(q));
 	if (f.present)
 		fcaps_text(&f, caps, sizeof(caps));
 	void_v3 = f.present && f.rev == VFS_REV_3 && f.rootid != 0;
@@ -317,13 +360,12 @@ static void check_owner(struct check_ctx *c, const struct helper *h, const char 
 {
 	static const char expected[] =
 		"owned by root, not writable by group or others, in directories only root can write";
-	char fix[5 * PATH_MAX], resolved[PATH_MAX], *slash;
+	char fix[9 * PATH_MAX + 256], resolved[PATH_MAX], *slash, q[4 * PATH_MAX + 3];
 
 	if (st->st_uid != 0 || (st->st_mode & (S_IWGRP | S_IWOTH))) {
-		snprintf(fix, sizeof(fix),
-			 "chown root:root %s && chmod go-w %s, then restore its privilege (chown clears setuid and "
-			 "file capabilities): setcap %s=ep %s",
-			 shown, shown, h->cap_name, shown);
+		/* Its owner or group may have changed the program: never chown it to root and give it
+		 * back its privilege; the packaged program goes in its place. */
+		snprintf(fix, sizeof(fix), "rm -f %s; %s", check_word(shown, q, sizeof(q)), NOT_ROOTS_FIX);
 		check_emit(c, h->id_owner, VERDICT_FAIL, expected, fix,
 			   "%s is owned by uid %u, mode %04o: %s can replace the privileged program", shown,
 			   (unsigned)st->st_uid, (unsigned)(st->st_mode & 07777),
@@ -345,7 +387,7 @@ static void check_owner(struct check_ctx *c, const struct helper *h, const char 
 			*slash = '\0';
 		if (stat(resolved, &dst) == 0 &&
 		    (dst.st_uid != 0 || ((dst.st_mode & (S_IWGRP | S_IWOTH)) && !(dst.st_mode & S_ISVTX)))) {
-			const char *dir = inside(c, resolved);
+			const char *dir = check_word(inside(c, resolved), q, sizeof(q));
 
 			snprintf(fix, sizeof(fix), "chown root:root %s && chmod go-w %s", dir, dir);
 			check_emit(c, h->id_owner, VERDICT_FAIL, expected, fix,

@@ -378,6 +378,10 @@ static void check_apparmor_userns(struct check_ctx *c)
 				snprintf(example, sizeof(example), "%s", path);
 		}
 	}
+	/* The example lands inside a quoted printf and a path in a root shell: only plain paths. */
+	if (*example && strspn(example, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._+-") !=
+			    strlen(example))
+		example[0] = '\0';
 	{
 		const char *base = *example ? strrchr(example, '/') + 1 : "RUNTIME";
 

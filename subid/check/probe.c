@@ -519,17 +519,27 @@ static char *helper_fix(const struct probe *p, int side, const char *helper, con
 {
 	const char *tool = side ? "newgidmap" : "newuidmap";
 	const char *cap = side ? "cap_setgid" : "cap_setuid";
-	const char *user = p->pl->c->user;
+	char uq[1024], hq[4 * 4096 + 3];
+	const char *user = check_word(p->pl->c->user, uq, sizeof(uq));
+	const char *hw = check_word(helper, hq, sizeof(hq));
 	struct stat st;
 	struct statvfs sv;
-	bool setuid_root = stat(helper, &st) == 0 && st.st_uid == 0 && (st.st_mode & S_ISUID);
+	bool have_st = stat(helper, &st) == 0;
+	bool setuid_root = have_st && st.st_uid == 0 && (st.st_mode & S_ISUID);
 	bool fcap = getxattr(helper, "security.capability", NULL, 0) > 0;
 	bool denied = output && (strstr(output, "Operation not permitted") || strstr(output, "Permission denied"));
 
+	if (!have_st)
+		st = (struct stat){ .st_uid = 0, .st_mode = 0755 };
 	if (denied && !setuid_root && !fcap)
-		return xfmt("%s has neither the file capability nor setuid root: setcap %s=ep %s (newidmap), or "
-			    "chmod u+s %s (shadow-utils); or apt-get install --reinstall uidmap", helper, cap, helper,
-			    helper);
+		return st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))
+			       ? xfmt("%s has no privilege, and it is not root's alone (owner uid %u, mode %04o): give it "
+				      "none; install the packaged helper (apt-get install --reinstall uidmap, or newidmap's "
+				      "package) in a directory only root can write, and have PATH find it first",
+				      helper, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777))
+			       : xfmt("%s has neither the file capability nor setuid root: setcap %s=ep %s (newidmap), or "
+				      "chmod u+s %s (shadow-utils); or apt-get install --reinstall uidmap", helper, cap, hw,
+				      hw);
 	if (denied && no_new_privs())
 		return xfmt("no_new_privs is set on this process, so %s cannot gain its privilege: drop "
 			    "NoNewPrivileges= (systemd) or allowPrivilegeEscalation: false (Kubernetes)", helper);
@@ -556,6 +566,7 @@ static void probe_map(struct probe *p, int side)
 	enum step s = side ? S_GIDMAP : S_UIDMAP;
 	const char *tool = side ? "newgidmap" : "newuidmap";
 	const char *file = side ? "gid_map" : "uid_map";
+	char uq[1024];
 	size_t n = pl->n_map[side];
 	char want[1024], got_text[1024], status_text[96], procpath[64];
 	char *argv[3 + 3 * IDMAP_MAX_EXTENTS] = { 0 };
@@ -570,7 +581,7 @@ static void probe_map(struct probe *p, int side)
 	if (n < 2) {
 		set_step(p, s, VERDICT_FAIL,
 			 xfmt("usermod --add-sub%cids START-END %s with a free range of at least %llu ids (the "
-			      "subids.* checks show what is taken)", side ? 'g' : 'u', c->user,
+			      "subids.* checks show what is taken)", side ? 'g' : 'u', check_word(c->user, uq, sizeof(uq)),
 			      (unsigned long long)c->min_count),
 			 "%s: a runtime could map only %s %u into the namespace (podman: 'rootless single mapping', "
 			 "rootlesskit: 'No sub%cid ranges found')", pl->why_none[side], side ? "gid" : "uid",
@@ -679,7 +690,7 @@ static void probe_map(struct probe *p, int side)
 static void probe_setgroups(struct probe *p)
 {
 	const struct check_ctx *c = p->pl->c;
-	char path[64], cmd = CMD_ROOT;
+	char path[64], cmd = CMD_ROOT, uq[1024];
 	_cleanup_free_ char *buf = NULL;
 	struct check_ctx live = { .sysroot = "" };
 	struct root_reply rr = { 0 };
@@ -711,7 +722,8 @@ static void probe_setgroups(struct probe *p)
 	if (strcmp(buf, "allow") != 0) {
 		set_step(p, S_SETGROUPS, VERDICT_FAIL,
 			 xfmt("give %s a range in /etc/subgid (usermod --add-subgids START-END %s): the helper writes "
-			      "deny when it grants only the caller's own gid (CVE-2018-7169)", c->user, c->user),
+			      "deny when it grants only the caller's own gid (CVE-2018-7169)", c->user,
+			      check_word(c->user, uq, sizeof(uq))),
 			 "setgroups is '%s': setgroups(2) is refused inside the namespace (%s), so containers cannot "
 			 "set supplementary groups (runc/crun fail on images whose users have them)", buf,
 			 rr.err_setgroups ? strerror(rr.err_setgroups) : "yet the call worked");

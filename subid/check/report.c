@@ -11,6 +11,7 @@
 #include "check.h"
 #include "conf.h"
 #include "number.h"
+#include "shquote.h"
 #include "util.h"
 
 static char *dup_or_null(const char *s, bool *oom)
@@ -112,4 +113,11 @@ int check_next_u32(const char **p, uint32_t *ret)
 		return r;
 	*p = s + len;
 	return 0;
+}
+
+const char *check_word(const char *w, char *buf, size_t size)
+{
+	if (shell_quote(w ? w : "", buf, size) < 0 && size)
+		buf[0] = '\0';
+	return buf;
 }

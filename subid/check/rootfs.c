@@ -319,7 +319,7 @@ static bool check_path_usable(struct check_ctx *c, const char *path, char *resol
 			FILE *f = open_memstream(&fb, &fl);
 
 			if (f) {
-				(void)fputs("chmod o+x ", f);
+				(void)fputs("chmod o+x -- ", f);
 				put_word(f, comp);
 				(void)fputs(" (or only for this user: setfacl -m u:", f);
 				put_word(f, c->user);
@@ -482,7 +482,7 @@ static char *ownership_fix(const struct walk *w, const struct side *us, const st
 			long long nu = idset_has(&us->outer, u) ? (long long)u : side_to_outer(us, u);
 			long long ng = idset_has(&gs->outer, g) ? (long long)g : side_to_outer(gs, g);
 
-			fprintf(f, "%schown -hR --from=%u:%u %lld:%lld ", i ? " && " : "", u, g, nu, ng);
+			fprintf(f, "%schown -hR --from=%u:%u %lld:%lld -- ", i ? " && " : "", u, g, nu, ng);
 			put_word(f, path);
 		}
 		(void)fputs(" (shifts the container's ids into the map; chown clears setuid/setgid bits)", f);
@@ -491,7 +491,7 @@ static char *ownership_fix(const struct walk *w, const struct side *us, const st
 			root_u = us->n ? us->e[0].outer : 0;
 		if (root_g < 0)
 			root_g = gs->n ? gs->e[0].outer : 0;
-		fprintf(f, "chown -hR %lld:%lld ", root_u, root_g);
+		fprintf(f, "chown -hR %lld:%lld -- ", root_u, root_g);
 		put_word(f, path);
 		(void)fputs(" (every file to the container's root, as containerd and runc users do; chown clears setuid/setgid "
 		      "bits)", f);
@@ -572,7 +572,9 @@ void check_rootfs(struct check_ctx *c, const char *path, const struct idmap_exte
 	walk_dir(w, fd, 0);
 
 	if (w->outside) {
-		fix = ownership_fix(w, &us, &gs, path);
+		/* The resolved path: the one that was walked, not one a symlink of somebody's may send
+		 * elsewhere when root pastes the command later. */
+		fix = ownership_fix(w, &us, &gs, resolved);
 		check_emit(c, "rootfs.ownership", VERDICT_FAIL, "every file's owner and group inside the map's outer ranges",
 			   fix,
 			   "%s is owned by %u:%u, outside the %s; %llu of %llu entries are outside: in the container they "

@@ -550,6 +550,13 @@ static void read_nss(struct state *s)
 		snprintf(s->src_detail, sizeof(s->src_detail), "subid source '%s' is not a valid module name", s->src);
 		return;
 	}
+	if (s->ns_err < 0) {
+		/* Read to report on, never to act on: a file others can write does not choose which
+		 * library root loads (the helpers refuse it altogether). */
+		snprintf(s->src_detail, sizeof(s->src_detail),
+			 "subid source '%s' named by an untrusted /etc/nsswitch.conf: its plugin was not loaded", s->src);
+		return;
+	}
 	snprintf(plugin, sizeof(plugin), "libsubid_%s.so", s->src);
 	ph = dlopen(plugin, RTLD_NOW | RTLD_LOCAL);
 	if (!ph) {

@@ -180,11 +180,16 @@ expect_report unreadable helpers.newuidmap.privilege pass "observed~setuid root 
 put "$H/owner" newuidmap "$NEWUIDMAP" 755 cap_setuid=ep 1000
 with_path owner "$H/owner:/usr/bin:/bin"
 expect_report owner helpers.newuidmap.owner fail "observed~owned by uid 1000" \
-	"fix~chown root:root $H/owner/newuidmap && chmod go-w $H/owner/newuidmap" "fix~setcap cap_setuid=ep"
+	"fix~rm -f $H/owner/newuidmap; install the packaged helper" "fix!~setcap" "fix!~chown"
+# No fix may give a capability to a program its owner could have written (root pasting
+# "setcap cap_setuid=ep ~bob/bin/newuidmap" would make bob's program privileged).
+expect_report owner helpers.newuidmap.privilege fail "observed~no privilege may be given" \
+	"fix~install the packaged helper" "fix!~setcap"
 
 put "$H/groupw" newuidmap "$NEWUIDMAP" 775 cap_setuid=ep
 with_path groupw "$H/groupw:/usr/bin:/bin"
-expect_report groupw helpers.newuidmap.owner fail "observed~mode 0775" "fix~chmod go-w $H/groupw/newuidmap"
+expect_report groupw helpers.newuidmap.owner fail "observed~mode 0775" "fix~rm -f $H/groupw/newuidmap;" "fix!~setcap"
+expect_report groupw helpers.newuidmap.privilege fail "observed~mode 0775: no privilege may be given" "fix!~setcap"
 
 put "$H/dirw" newuidmap "$NEWUIDMAP" 755 cap_setuid=ep
 chmod 777 "$H/dirw"

@@ -96,20 +96,20 @@ expect_check "second extent missing" rootfs.ownership fail "" "is owned by 30000
 make_tree
 chown 0:0 "$TREE/usr/lib/deep/er/file"
 chk "$TREE" --map 0:100000:65536
-expect_check "unshifted file" rootfs.ownership fail "chown -hR --from=0:0 100000:100000 $TREE" "$TREE/usr/lib/deep/er/file is owned by 0:0"
+expect_check "unshifted file" rootfs.ownership fail "chown -hR --from=0:0 100000:100000 -- $TREE" "$TREE/usr/lib/deep/er/file is owned by 0:0"
 expect_check "unshifted file" rootfs.ownership fail "" "1 of $N_TREE entries are outside"
 expect_exit "unshifted file" 1
 # Only the group outside.
 make_tree
 chown 100000:7 "$TREE/bin/sh"
 chk "$TREE" --map 0:100000:65536
-expect_check "group outside" rootfs.ownership fail "chown -hR --from=100000:7 100000:100007 $TREE" "$TREE/bin/sh is owned by 100000:7"
+expect_check "group outside" rootfs.ownership fail "chown -hR --from=100000:7 100000:100007 -- $TREE" "$TREE/bin/sh is owned by 100000:7"
 # A tree unpacked as real root: every entry outside, with two owner pairs.
 make_tree
 chown -hR 0:0 "$TREE"
 chown 0:42 "$TREE/etc/shadow"
 chk "$TREE" --map 0:100000:65536
-expect_check "unpacked as root" rootfs.ownership fail "chown -hR --from=0:0 100000:100000 $TREE && chown -hR --from=0:42 100000:100042 $TREE" "$N_TREE of $N_TREE entries are outside"
+expect_check "unpacked as root" rootfs.ownership fail "chown -hR --from=0:0 100000:100000 -- $TREE && chown -hR --from=0:42 100000:100042 -- $TREE" "$N_TREE of $N_TREE entries are outside"
 # Too many distinct pairs, or ids the map cannot shift: everything to the container's root.
 make_tree
 chown 1:1 "$TREE/bin/sh"
@@ -119,15 +119,15 @@ chown 4:4 "$TREE/var/empty"
 chown 5:5 "$TREE/var/fifo"
 chown 6:6 "$TREE/usr/lib/deep/er/file"
 chk "$TREE" --map 0:100000:65536
-expect_check "six pairs" rootfs.ownership fail "chown -hR 100000:100000 $TREE" "6 of $N_TREE entries are outside"
+expect_check "six pairs" rootfs.ownership fail "chown -hR 100000:100000 -- $TREE" "6 of $N_TREE entries are outside"
 make_tree
 chown 70000:70000 "$TREE/bin/sh"
 chk "$TREE" --map 0:100000:65536
-expect_check "unmappable id" rootfs.ownership fail "chown -hR 100000:100000 $TREE (every file to the container's root" "is owned by 70000:70000"
+expect_check "unmappable id" rootfs.ownership fail "chown -hR 100000:100000 -- $TREE (every file to the container's root" "is owned by 70000:70000"
 # bob has no sub-ids: his default map is his own id alone.
 make_tree
 chk "$TREE" --sysroot "$R" --user bob
-expect_check "bob's default map" rootfs.ownership fail "chown -hR 1001:1001 $TREE" "default map of bob: uid 0:1001:1"
+expect_check "bob's default map" rootfs.ownership fail "chown -hR 1001:1001 -- $TREE" "default map of bob: uid 0:1001:1"
 
 # ------------------------------------------------------------------------------------------------
 # Symbolic links are not followed: the link's own owner counts, not its target's.
@@ -184,7 +184,7 @@ mkdir -p "$T/locked/in"
 cp -a "$TREE" "$T/locked/in/rootfs"
 chmod 700 "$T/locked"
 chk "$T/locked/in/rootfs" --sysroot "$R" --user alice
-expect_check "parent mode 0700" rootfs.path fail "chmod o+x $T/locked" "$T/locked (mode 0700, owner 0:0) is not searchable by alice (uid 1000)"
+expect_check "parent mode 0700" rootfs.path fail "chmod o+x -- $T/locked" "$T/locked (mode 0700, owner 0:0) is not searchable by alice (uid 1000)"
 expect_check "parent mode 0700" rootfs.ownership pass
 chk "$T/locked/in/rootfs" --sysroot "$R" --user root
 expect_check "parent mode 0700, as root" rootfs.path pass
@@ -209,7 +209,7 @@ chown 0:0 "$T/locked"
 chmod 700 "$T/locked"
 ln -s "$T/locked/in" "$T/via"
 chk "$T/via/rootfs" --sysroot "$R" --user alice
-expect_check "through a link" rootfs.path fail "chmod o+x $T/locked" "$T/locked (mode 0700"
+expect_check "through a link" rootfs.path fail "chmod o+x -- $T/locked" "$T/locked (mode 0700"
 # A POSIX ACL on the way: the mode alone cannot decide, so warn.
 chmod 700 "$T/locked"
 if python3 - "$T/locked" <<'EOF' 2>"$T/acl.err"; then
@@ -222,7 +222,7 @@ acl = struct.pack("<I", 2) + b"".join(struct.pack("<HHI", *e) for e in
 os.setxattr(sys.argv[1], "system.posix_acl_access", acl)
 EOF
 	chk "$T/locked/in/rootfs" --sysroot "$R" --user bob --map 0:100000:65536
-	expect_check "ACL on the way" rootfs.path warn "chmod o+x $T/locked" "it has an ACL"
+	expect_check "ACL on the way" rootfs.path warn "chmod o+x -- $T/locked" "it has an ACL"
 	expect_exit "ACL on the way" 2
 else
 	skip_some "the ACL case: no POSIX ACLs on $T ($(cat "$T/acl.err"))"

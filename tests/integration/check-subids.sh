@@ -529,8 +529,21 @@ void shadow_subid_free(void *p)
 {
 	free(p);
 }
+
+#ifdef TRAP
+/* Loaded at all: the file CK_TRAP says so (its constructor runs at dlopen()). */
+__attribute__((constructor)) static void trap(void)
+{
+	const char *f = getenv("CK_TRAP");
+	FILE *o = f ? fopen(f, "w") : NULL;
+
+	if (o)
+		fclose(o);
+}
+#endif
 EOF
 	if ! "$cc" -shared -fPIC -o "$plug/libsubid_cktest.so" "$plug/mock.c" 2>"$T/cc.err" ||
+		! "$cc" -shared -fPIC -DTRAP -o "$plug/libsubid_cktrap.so" "$plug/mock.c" 2>>"$T/cc.err" ||
 		! "$cc" -shared -fPIC -DNO_OWNERS -o "$plug/libsubid_cknoowners.so" "$plug/mock.c" 2>>"$T/cc.err"; then
 		fail "live: build the mock plugin" "$(cat "$T/cc.err")"
 		return 0
@@ -549,6 +562,18 @@ EOF
 	expect_check "live, source agrees with the files" subids.nsswitch pass "" "subid source 'cktest': libsubid_cktest.so loads"
 	expect_check "live, source agrees with the files" subids.subuid.entries pass "" "from the subid source 'cktest': 300000-365535"
 	expect_check "live, source agrees with the files" subids.subuid.overlap_users skip
+	# The same file, group-writable: reported, and the library it names is not loaded into root's
+	# process (before, subid-check loaded it: entries came "from the subid source 'cktest'").
+	sed -i 's/^subid:.*/subid: cktrap/' /etc/nsswitch.conf
+	chmod 664 /etc/nsswitch.conf
+	CK_TRAP="$T/trap" CK_NSS_START=300000 chk_live --user cknssu
+	expect_check "live, group-writable nsswitch.conf naming a plugin" subids.nsswitch fail "" "writable by group or others"
+	check_true "live, group-writable nsswitch.conf naming a plugin: the plugin was not loaded" "it was" [ ! -e "$T/trap" ]
+	chmod 644 /etc/nsswitch.conf
+	CK_TRAP="$T/trap" CK_NSS_START=300000 chk_live --user cknssu
+	check_true "live, the same nsswitch.conf root's again: the plugin is loaded (the trap works)" "it was not" [ -e "$T/trap" ]
+	rm -f "$T/trap"
+	sed -i 's/^subid:.*/subid: cktest/' /etc/nsswitch.conf
 	CK_NSS_START=400000 chk_live --user cknssu
 	expect_check "live, source differs from the files" subids.nsswitch warn "make /etc/subuid agree with the subid source 'cktest'" "lists uid 400000-465535 for cknssu while /etc/subuid lists 300000-365535"
 	expect_check "live, source differs from the files" subids.subuid.entries pass "" "400000-465535"

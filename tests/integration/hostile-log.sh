@@ -173,6 +173,27 @@ else
 	fail "subid-check, hostile user name: printed escaped" "$(printf '%s' "$OUT" | head -n 2 | cat -v | paste -sd '|')"
 fi
 raw_free_output "subid-check, hostile user name"
+
+# A name that is shell code: every fix that names the user (the probe's, the sub-id checks') has it
+# as one quoted word, so the command root pastes runs no code of the user's (the probe's fixes had
+# it bare before).
+QNAME='nidq$(touch${IFS}/tmp/nidq-pwned)'
+QUID=$((HUID + 7))
+printf '%s:x:%s:%s::/:/usr/sbin/nologin\n' "$QNAME" "$QUID" "$QUID" >>/etc/passwd
+run "$SUBID_CHECK" --json --user "$QNAME"
+python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+q = "\x27" + sys.argv[2] + "\x27"
+fixes = [c["fix"] for c in d["checks"] if c["fix"] and "--add-sub" in c["fix"]]
+print(len(fixes), sum(1 for f in fixes if q not in f))
+for f in fixes:
+    print(f)' "$OUT" "$QNAME" >"$T_DIR/qfixes" 2>&1 || true
+read -r n_fix n_bare <"$T_DIR/qfixes" || true
+check_true "subid-check, a user name that is shell code: fixes that name the user were given" "$(cat "$T_DIR/qfixes")" \
+	[ "${n_fix:-0}" -ge 2 ]
+check_true "subid-check, a user name that is shell code: each such fix has it single-quoted" "$(cat "$T_DIR/qfixes")" \
+	[ "${n_bare:-1}" = 0 ]
 run "$SUBID_CHECK" --no-probe --user $'nidnone\e[2K\rPASS\xe9'
 if [[ $ERR == *"user 'nidnone\x1b[2K\x0dPASS\xe9' not found"* ]]; then
 	pass "subid-check, unknown hostile user name: stderr escaped"
