@@ -397,7 +397,16 @@ static int nss_ranges(const char *source, enum idmap_kind kind, const char *user
 		/* A directory can hand back anything: keep only ranges valid by the kernel's rule. */
 		if (idrange_valid(r[i].start, r[i].count) && r[i].start <= UINT32_MAX && r[i].count <= UINT32_MAX)
 			v[nv++] = (struct idrange){ (uint32_t)r[i].start, (uint32_t)r[i].count };
-	free(r);
+	{
+		/* libsubid >= 4.16 hands back the plugin's own array: its subid_free() releases it
+		 * with the plugin's shadow_subid_free (which may not be our malloc's free). */
+		void (*sfree)(void *) = (__typeof__(sfree))dlsym(lib, "subid_free");
+
+		if (sfree)
+			sfree(r);
+		else
+			free(r);
+	}
 	*ret = v;
 	*ret_n = nv;
 	*ret_plugin = ph;
@@ -779,6 +788,10 @@ static _Noreturn void die_without_cap(const struct request *rq)
 	const char *c = cap_str(rq->cap), *p = log_ctx.prog, *m = rq->map_name;
 
 	switch (priv_why_missing(rq->cap)) {
+	case PRIV_MISSING_BSET:
+		die("write to %s failed: Operation not permitted (%s is not in the capability bounding set "
+		    "%s runs with, so neither a file capability nor root can grant it: run it outside the service "
+		    "or container that dropped it (CapabilityBoundingSet=, --cap-drop))", m, c, p);
 	case PRIV_MISSING_NNP:
 		die("write to %s failed: Operation not permitted (%s carries %s, but its caller set "
 		    "no_new_privs, so exec granted no file capability: run it from a process without "

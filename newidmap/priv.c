@@ -133,6 +133,8 @@ enum priv_missing priv_why_missing(cap_value_t cap)
 	cap_t file;
 	int fd;
 
+	if (prctl(PR_CAPBSET_READ, (unsigned long)cap, 0, 0, 0) == 0)
+		return PRIV_MISSING_BSET;
 	/* The file this process runs (the kernel's link, whatever the caller's argv[0] says), read
 	 * without any capability: only its security.capability attribute is looked at. */
 	fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);

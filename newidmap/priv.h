@@ -52,6 +52,7 @@ bool priv_have(cap_value_t cap);
 
 /* Why cap is not permitted, for the refusal's message (asked only when !priv_have(cap)). */
 enum priv_missing {
+	PRIV_MISSING_BSET,    /* the caller's bounding set lacks it: no file and no root can grant it */
 	PRIV_MISSING_FILE,    /* the executable's file carries no such permitted capability */
 	PRIV_MISSING_NNP,     /* it does, but the caller set no_new_privs: exec granted nothing */
 	PRIV_MISSING_NOSUID,  /* it does, but the file is on a nosuid mount: exec granted nothing */

@@ -120,6 +120,20 @@ mount -o remount,suid "$T_DIR/nosuid"
 expect_map "file capability, the same mount remounted suid" "$TARGET" gid_map "0 100000 65536" -- \
 	as_a "$T_DIR/nosuid/newgidmap" "$TARGET" 0 100000 65536
 
+# root in a service or container whose bounding set lacks cap_setuid: root's exec gets only what
+# the bounding set holds, so the write fails; the message says so (not "setcap", not "traced").
+# (An =ep copy cannot even be executed there: the kernel refuses to exec a file whose effective
+# capabilities it cannot grant. The plain copy is what root runs.)
+set_subuid "root:100000:65536
+$A_NAME:100000:65536
+"
+start_target 0 0
+expect_refused "root, cap_setuid dropped from the bounding set" \
+	"write to uid_map failed: Operation not permitted (cap_setuid is not in the capability bounding set newuidmap runs with" \
+	"$TARGET" -- setpriv --bounding-set -setuid -- "$BIN/newuidmap-nocap" "$TARGET" 0 100000 65536
+expect_map "root, the same without the bounding set dropped" "$TARGET" uid_map "0 100000 65536" -- \
+	"$BIN/newuidmap-nocap" "$TARGET" 0 100000 65536
+
 if grep -qa __asan_init "$NEWUIDMAP"; then
 	# LeakSanitizer cannot run under ptrace: the helper would end with its fatal error instead.
 	skip_some "a traced helper (a sanitizer build: LeakSanitizer does not work under ptrace)"
