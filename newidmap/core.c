@@ -676,6 +676,15 @@ static void identify_caller(struct request *rq)
 	memcpy(rq->user, pw->pw_name, len + 1);
 	rq->pw_gid = pw->pw_gid;
 	log_ctx.user = rq->user;
+	/* Lines are matched by this name: it must be ours both ways. Two accounts that share a name
+	 * (a local one shadowing a directory one, two SSSD domains without qualified names) would
+	 * otherwise let the second use the ranges that useradd and subid-alloc wrote for the first,
+	 * which getpwnam() names. A name getpwnam() does not know proves nothing either way. */
+	pw = getpwnam(rq->user);
+	if (pw && pw->pw_uid != rq->uid)
+		die("your user name '%s' belongs to uid %u in the user database, not to you (uid %u): two accounts share "
+		    "it, and the sub-id lines that name it are uid %u's; give one of them another name",
+		    rq->user, (unsigned)pw->pw_uid, (unsigned)rq->uid, (unsigned)pw->pw_uid);
 }
 
 /* Phase 1, continued: the target and the extents from argv. */

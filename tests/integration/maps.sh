@@ -108,4 +108,20 @@ else
 	fail "340 extents: the map has 340 lines" "it has $lines"
 fi
 
+# Two accounts that share a name: /etc/passwd lists A's name a second time for another uid, as a
+# directory account shadowed by a local one looks. getpwuid() of that uid gives A's name, and A's
+# lines name it; getpwnam() says the name is A's. The other uid gets nothing of A's (shadow's
+# helpers grant it: this is the one place we refuse on purpose).
+DUP_UID=$((A_UID + 50))
+printf '%s:x:%s:%s::/:/usr/sbin/nologin\n' "$A_NAME" "$DUP_UID" "$DUP_UID" >>/etc/passwd
+set_subuid "$A_NAME:100000:65536
+"
+start_target "$DUP_UID" "$DUP_UID"
+expect_refused "a second account named $A_NAME (uid $DUP_UID)" \
+	"your user name '$A_NAME' belongs to uid $A_UID in the user database, not to you (uid $DUP_UID)" "$TARGET" -- \
+	run_as "$DUP_UID" "$DUP_UID" "$UIDMAP" "$TARGET" 0 100000 65536
+start_target "$A_UID" "$A_GID"
+expect_map "the account getpwnam() names, $A_NAME (uid $A_UID), as before" "$TARGET" uid_map "0 100000 65536" -- \
+	run_as "$A_UID" "$A_GID" "$UIDMAP" "$TARGET" 0 100000 65536
+
 finish
