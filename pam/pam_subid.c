@@ -573,7 +573,9 @@ static int allocate(pam_handle_t *pamh, const struct opts *o, const char *user, 
 /* The user's uid, by getpwnam_r() into a local buffer: unlike pam_modutil_getpwnam(), which
  * keeps every result on the PAM handle under a new key (a list that grows with each session a
  * long-lived handle opens), nothing outlives the call. Returns 0, -ENOENT or -errno. */
-static int lookup_uid(const char *user, uint32_t *ret)
+/* The uid of user, and the name the user database has for it (an NSS source may answer "Bob" for
+ * "bob", and what subid-alloc writes, and what the helpers match, is that name), in canon. */
+static int lookup_uid(const char *user, uint32_t *ret, char *canon, size_t canon_size)
 {
 	char stackbuf[4096], *heap = NULL, *buf = stackbuf;
 	size_t size = sizeof(stackbuf);
@@ -591,8 +593,11 @@ static int lookup_uid(const char *user, uint32_t *ret)
 			return -ENOMEM;
 		buf = heap;
 	}
-	if (r == 0 && res)
+	if (r == 0 && res) {
 		*ret = (uint32_t)res->pw_uid;
+		if ((size_t)snprintf(canon, canon_size, "%s", res->pw_name) >= canon_size)
+			(void)snprintf(canon, canon_size, "%s", user);
+	}
 	free(heap);
 	if (r != 0)
 		return -r;
@@ -604,7 +609,7 @@ PAM_SUBID_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc
 	struct opts o;
 	const void *item = NULL;
 	const char *user;
-	char user_clean[256], src[64];
+	char user_clean[256], src[64], canon[256];
 	bool has_u, has_g, miss_u, miss_g;
 	uint32_t uid = 0;
 	int r;
@@ -620,7 +625,7 @@ PAM_SUBID_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc
 		return PAM_USER_UNKNOWN;
 	}
 	(void)str_escape(user, ESCAPE_FIELD, user_clean, sizeof(user_clean));
-	r = lookup_uid(user, &uid);
+	r = lookup_uid(user, &uid, canon, sizeof(canon));
 	if (r == -ENOENT) {
 		pam_syslog(pamh, LOG_ERR, "user=%s is not in the user database", user_clean);
 		return PAM_USER_UNKNOWN;
@@ -628,6 +633,12 @@ PAM_SUBID_EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc
 	if (r < 0) {
 		pam_syslog(pamh, LOG_ERR, "user=%s: cannot look the user up: %s", user_clean, strerror(-r));
 		return PAM_SYSTEM_ERR;
+	}
+	/* From here on the database's spelling: the fast path must look for the name that the
+	 * helper writes (pw_name), or a login typed as "Bob" takes /etc's locks at every login. */
+	if (strcmp(canon, user) != 0) {
+		user = canon;
+		(void)str_escape(user, ESCAPE_FIELD, user_clean, sizeof(user_clean));
 	}
 
 	/* Scope. */

@@ -388,6 +388,30 @@ EOF
 	reset_files
 	refused "a user name with ':'" "$COLON_USER" "$COLON_UID"
 	allocates "a user name with ':', by_uid" "$COLON_USER" "$COLON_UID" "$FF_U" "$FF_G" 65536 by_uid
+
+	# An NSS source that folds case (SSSD with case_sensitive = false): a login as "NIDCASE"
+	# is the user "nidcase", whose line subid-alloc writes under that name. The next login as
+	# "NIDCASE" must find it on the fast path, without /etc's locks (before, pam_subid looked
+	# for "NIDCASE:" and ran the helper at every login).
+	CASE_UID=$(free_uid $((COLON_UID + 1)))
+	sed -e 's/_nss_nidcolon_/_nss_nidcase_/' -e 's/strcmp(n, NIDNAME)/strcasecmp(n, NIDNAME)/' \
+		-e 's/#include <string.h>/#include <string.h>\n#include <strings.h>/' \
+		"$T_DIR/nss_nidcolon.c" >"$T_DIR/nss_nidcase.c"
+	"$CC" -shared -fPIC -O2 -Wall -Werror -DNIDNAME='"nidcase"' -DNIDUID="$CASE_UID" \
+		-o "$T_DIR/libnss_nidcase.so.2" "$T_DIR/nss_nidcase.c"
+	install -m 644 -o root -g root "$T_DIR/libnss_nidcase.so.2" "$LIBDIR/"
+	sed -i 's/^passwd:.*/& nidcase/' /etc/nsswitch.conf
+	reset_files
+	pam_service "$PAM_SVC" debug
+	session NIDCASE
+	check_true "NSS folds case: a login as NIDCASE allocates for nidcase" "$(paste -sd ' ' /etc/subuid)" \
+		grep -q '^nidcase:' /etc/subuid
+	files_snap
+	log_mark
+	session NIDCASE
+	expect_log "NSS folds case: the next login as NIDCASE takes the fast path" "<87>" \
+		"user=nidcase uid=$CASE_UID already has ranges"
+	files_unchanged "NSS folds case: the next login as NIDCASE"
 	put_file /etc/nsswitch.conf "$(cat "$T_DIR/nsswitch.saved")"
 else
 	skip_some "the ':' name test: no C compiler"
