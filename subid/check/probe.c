@@ -24,6 +24,7 @@
  * PROBE_TIMEOUT_MS; the temporary file and directory are removed on every path that made them.
  * Q and C leave only through _exit(): P's stdio buffers must not be flushed twice, and the few
  * strings Q allocates go with it. */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -87,6 +88,7 @@ struct plan {
 	size_t n_map[2];
 	uint64_t total[2];     /* ids mapped: inner ids are 0 .. total-1 */
 	char why_none[2][256]; /* why there is no range, when there is none */
+	char src[2][64];       /* the NSS subid source the ranges come from, "" for the files */
 };
 
 struct step_out {
@@ -299,12 +301,73 @@ static uint32_t map_inner(const struct idmap_extent *e, size_t n, uint32_t inner
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* The plan (in P): the user's ranges from /etc/subuid and /etc/subgid, as the files say. */
+/* The plan (in P): the user's ranges where the helpers take them: /etc/subuid and /etc/subgid, or
+ * the NSS subid source /etc/nsswitch.conf names (through libsubid, as the helpers ask it). */
+
+#define LIBSUBID_SONAME "libsubid.so.4"
+
+/* The subid: source of a trusted nsswitch.conf in src ("files" when it names none). Returns 0, or
+ * -EPERM (why set) when the file is not trusted: the helpers then refuse everything. */
+static int plan_source(const struct check_ctx *c, char *src, size_t size, enum conf_distrust *why)
+{
+	char path[4096];
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	snprintf(src, size, "files");
+	r = conf_read_trusted(check_path(c, PATH_NSSWITCH, path, sizeof(path)), 0, SMALL_CONF_MAX, &buf, &len, NULL,
+			      why);
+	if (r == -EPERM)
+		return -EPERM;
+	if (r < 0 || nsswitch_subid_source(buf, len, src, size) <= 0)
+		snprintf(src, size, "files");
+	return 0;
+}
+
+/* The ranges libsubid gives for the user from the NSS source src; n 0 and why_none set when none. */
+static int plan_nss(const struct check_ctx *c, struct plan *pl, int side, const char *src, struct idrange **ret,
+		    size_t *ret_n)
+{
+	struct subid_range_abi {
+		unsigned long start, count;
+	} *r = NULL;
+	void *lib = dlopen(LIBSUBID_SONAME, RTLD_NOW | RTLD_LOCAL);
+	int (*get)(const char *, struct subid_range_abi **);
+	void (*sfree)(void *);
+	int n;
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (!lib) {
+		snprintf(pl->why_none[side], sizeof(pl->why_none[side]), "the subid source '%s' needs " LIBSUBID_SONAME
+			 ", which cannot be loaded", src);
+		return 0;
+	}
+	get = (__typeof__(get))dlsym(lib, side ? "subid_get_gid_ranges" : "subid_get_uid_ranges");
+	sfree = (__typeof__(sfree))dlsym(lib, "subid_free");
+	n = get ? get(c->user, &r) : -1;
+	if (n < 0) {
+		snprintf(pl->why_none[side], sizeof(pl->why_none[side]), "the subid source '%s' cannot list the %cid "
+			 "ranges of %s", src, side ? 'g' : 'u', c->user);
+	} else if (n == 0) {
+		snprintf(pl->why_none[side], sizeof(pl->why_none[side]), "no %cid range for %s (uid %u) in the subid "
+			 "source '%s'", side ? 'g' : 'u', c->user, (unsigned)c->uid, src);
+	} else if ((*ret = calloc((size_t)n, sizeof(**ret)))) {
+		for (int i = 0; i < n; i++)
+			if (r[i].start <= UINT32_MAX && r[i].count <= UINT32_MAX && idrange_valid(r[i].start, r[i].count))
+				(*ret)[(*ret_n)++] = (struct idrange){ (uint32_t)r[i].start, (uint32_t)r[i].count };
+	}
+	if (r)
+		(sfree ? sfree : free)(r);
+	/* libsubid stays loaded: it registers an atexit handler. */
+	return *ret || n <= 0 ? 0 : -ENOMEM;
+}
 
 static void plan_side(const struct check_ctx *c, struct plan *pl, int side)
 {
 	const char *file = side ? PATH_SUBGID : PATH_SUBUID;
-	char path[4096];
+	char path[4096], src[64];
 	_cleanup_free_ char *buf = NULL;
 	_cleanup_free_ struct idrange *ranges = NULL;
 	size_t len = 0, n = 0, k = 1;
@@ -313,9 +376,22 @@ static void plan_side(const struct check_ctx *c, struct plan *pl, int side)
 
 	pl->map[side][0] = (struct idmap_extent){ 0, side ? (uint32_t)c->gid : (uint32_t)c->uid, 1 };
 	pl->total[side] = 1;
-	r = conf_read_trusted(check_path(c, file, path, sizeof(path)), 0, SUBID_FILE_MAX, &buf, &len, NULL,
-			      &why);
-	if (r == -EPERM && why != CONF_TRUSTED) {
+	if (plan_source(c, src, sizeof(src), &why) < 0) {
+		snprintf(pl->why_none[side], sizeof(pl->why_none[side]), PATH_NSSWITCH " %s, so the helper maps nothing",
+			 conf_distrust_str(why));
+		r = 1;
+	} else if (strcmp(src, "files") != 0) {
+		snprintf(pl->src[side], sizeof(pl->src[side]), "%s", src);
+		if (plan_nss(c, pl, side, src, &ranges, &n) < 0)
+			snprintf(pl->why_none[side], sizeof(pl->why_none[side]), "out of memory");
+		r = 1;
+	} else {
+		r = conf_read_trusted(check_path(c, file, path, sizeof(path)), 0, SUBID_FILE_MAX, &buf, &len, NULL,
+				      &why);
+	}
+	if (r == 1) {
+		/* decided above */
+	} else if (r == -EPERM && why != CONF_TRUSTED) {
 		snprintf(pl->why_none[side], sizeof(pl->why_none[side]), "%s %s, so the helper will not use it",
 			 file, conf_distrust_str(why));
 	} else if (r == -ENOENT) {
@@ -580,9 +656,13 @@ static void probe_map(struct probe *p, int side)
 	format_map(pl->map[side], n, want, sizeof(want));
 	if (n < 2) {
 		set_step(p, s, VERDICT_FAIL,
-			 xfmt("usermod --add-sub%cids START-END %s with a free range of at least %llu ids (the "
-			      "subids.* checks show what is taken)", side ? 'g' : 'u', check_word(c->user, uq, sizeof(uq)),
-			      (unsigned long long)c->min_count),
+			 pl->src[side][0]
+				 ? xfmt("give %s a %cid range of at least %llu ids in the subid source '%s' (usermod cannot "
+					"write to it)", c->user, side ? 'g' : 'u', (unsigned long long)c->min_count,
+					pl->src[side])
+				 : xfmt("usermod --add-sub%cids START-END %s with a free range of at least %llu ids (the "
+					"subids.* checks show what is taken)", side ? 'g' : 'u',
+					check_word(c->user, uq, sizeof(uq)), (unsigned long long)c->min_count),
 			 "%s: a runtime could map only %s %u into the namespace (podman: 'rootless single mapping', "
 			 "rootlesskit: 'No sub%cid ranges found')", pl->why_none[side], side ? "gid" : "uid",
 			 pl->map[side][0].outer, side ? 'g' : 'u');

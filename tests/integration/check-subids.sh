@@ -577,8 +577,18 @@ EOF
 	CK_NSS_START=400000 chk_live --user cknssu
 	expect_check "live, source differs from the files" subids.nsswitch warn "make /etc/subuid agree with the subid source 'cktest'" "lists uid 400000-465535 for cknssu while /etc/subuid lists 300000-365535"
 	expect_check "live, source differs from the files" subids.subuid.entries pass "" "400000-465535"
+	# The probe asks for the ranges where the helpers take them: the source's, not the files'
+	# (before, it planned 0:uid:1,1:300000:65536 from /etc/subuid and called that a failure).
+	RC=0
+	CK_NSS_START=400000 "$SUBID_CHECK" --json --user cknssu >"$T/out.json" 2>"$T/err" </dev/null || RC=$?
+	json_expect "live, probe with the subid source" "$(json_last)" probe.uid_map fail "observed~ 1 400000 65536" \
+		"observed!~300000"
 	CK_NSS_NONE=1 chk_live --user cknssu
 	expect_check "live, source lists nothing" subids.subuid.entries fail "in the subid source 'cktest'" "lists no uid range for cknssu"
+	RC=0
+	CK_NSS_NONE=1 "$SUBID_CHECK" --json --user cknssu >"$T/out.json" 2>"$T/err" </dev/null || RC=$?
+	expect_check "live, probe, source lists nothing" probe.uid_map fail "in the subid source 'cktest' (usermod cannot" \
+		"no uid range for cknssu (uid"
 	rm /etc/subuid
 	CK_NSS_START=300000 chk_live --user cknssu
 	expect_check "live, source and no /etc/subuid" subids.subuid.file skip
