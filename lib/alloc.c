@@ -804,27 +804,32 @@ static int prefix_trusted(const char *root, struct alloc_error *err)
 		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
 		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_BENEATH,
 	};
-	_cleanup_close_ int rfd = -1, efd = -1;
-	const char *what = "ROOT";
 	struct stat st;
+	bool ok;
+	int rfd, efd;
 
 	if (geteuid() != 0)
 		return 0;
 	rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rfd >= 0 && fstat(rfd, &st) == 0 && st.st_uid == 0 && !(st.st_mode & 022)) {
-		what = "ROOT/etc";
-		efd = (int)syscall(SYS_openat2, rfd, "etc", &how, sizeof(how));
-		if (efd < 0 && errno == ENOSYS) {
-			/* Linux < 5.6: not a symlink, then opened without following one. */
-			if (fstatat(rfd, "etc", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
-				efd = openat(rfd, "etc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		}
-		if (efd >= 0 && fstat(efd, &st) == 0 && st.st_uid == 0 && !(st.st_mode & 022))
-			return 0;
+	ok = rfd >= 0 && fstat(rfd, &st) == 0 && st.st_uid == 0 && !(st.st_mode & 022);
+	if (!ok) {
+		if (rfd >= 0)
+			(void)close(rfd);
+		return fail(err, ALLOC_E_UNTRUSTED, "--root", -EPERM, "ROOT is not root's own (as root, ROOT and "
+			    "ROOT/etc must be root-owned directories that group and others cannot write, etc no symlink)");
 	}
-	return fail(err, ALLOC_E_UNTRUSTED, "--root", -EPERM,
-		    "%s is not root's own (as root, ROOT and ROOT/etc must be root-owned directories "
-		    "that group and others cannot write, etc no symlink)", what);
+	efd = (int)syscall(SYS_openat2, rfd, "etc", &how, sizeof(how));
+	if (efd < 0 && errno == ENOSYS && fstatat(rfd, "etc", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+		/* Linux < 5.6: not a symlink, then opened without following one. */
+		efd = openat(rfd, "etc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	(void)close(rfd);
+	ok = efd >= 0 && fstat(efd, &st) == 0 && st.st_uid == 0 && !(st.st_mode & 022);
+	if (efd >= 0)
+		(void)close(efd);
+	if (!ok)
+		return fail(err, ALLOC_E_UNTRUSTED, "--root", -EPERM, "ROOT/etc is not root's own (as root, ROOT and "
+			    "ROOT/etc must be root-owned directories that group and others cannot write, etc no symlink)");
+	return 0;
 }
 
 /* With /etc/.pwd.lock held: the lock files of subuid then subgid (stale ones taken over, see

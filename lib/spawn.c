@@ -52,7 +52,7 @@ int spawn_sane_limits(void)
 	 * to starve it while it holds /etc's locks. Raw calls, as for the limits. Going back to nice
 	 * 0 needs CAP_SYS_NICE, which a container may lack: as far as it goes, like the limits. */
 	{
-		struct { int prio; } sp = { 0 };
+		struct sched_param sp = { .sched_priority = 0 };
 
 		if (syscall(SYS_sched_setscheduler, 0, SCHED_OTHER, &sp) < 0 && errno != EPERM)
 			return -errno;

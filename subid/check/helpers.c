@@ -216,27 +216,40 @@ static enum impl detect_impl(const char *path, int *ret_err)
  * identity: the file's real owner is an id this namespace does not map. */
 static bool owner_unmapped(uid_t uid)
 {
-	char buf[128] = "";
-	unsigned long ovf = 65534;
+	char buf[128];
+	unsigned long v[3];
 	FILE *f;
+	char *p, *end;
+	bool ok;
 
+	v[0] = 65534;
 	if ((f = fopen("/proc/sys/kernel/overflowuid", "re"))) {
-		if (fscanf(f, "%lu", &ovf) != 1)
-			ovf = 65534;
+		if (fgets(buf, sizeof(buf), f)) {
+			errno = 0;
+			v[0] = strtoul(buf, &end, 10);
+			if (errno || end == buf)
+				v[0] = 65534;
+		}
 		(void)fclose(f);
 	}
-	if (uid != (uid_t)ovf)
+	if (uid != (uid_t)v[0])
 		return false;
+	buf[0] = '\0';
 	if ((f = fopen("/proc/self/uid_map", "re"))) {
 		if (!fgets(buf, sizeof(buf), f))
 			buf[0] = '\0';
 		(void)fclose(f);
 	}
-	{
-		unsigned long a = 1, b = 1, n = 0;
-
-		return !(sscanf(buf, "%lu %lu %lu", &a, &b, &n) == 3 && a == 0 && b == 0 && n == 4294967295UL);
+	/* The initial namespace's map is "0 0 4294967295": anything else is a child namespace. */
+	p = buf;
+	ok = true;
+	for (int i = 0; i < 3 && ok; i++) {
+		errno = 0;
+		v[i] = strtoul(p, &end, 10);
+		ok = errno == 0 && end != p;
+		p = end;
 	}
+	return !(ok && v[0] == 0 && v[1] == 0 && v[2] == 4294967295UL);
 }
 
 static void check_privilege(struct check_ctx *c, const struct helper *h, const char *shown, const char *real,

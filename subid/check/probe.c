@@ -332,13 +332,16 @@ static int plan_nss(const struct check_ctx *c, struct plan *pl, int side, const 
 	struct subid_range_abi {
 		unsigned long start, count;
 	} *r = NULL;
-	void *lib = dlopen(LIBSUBID_SONAME, RTLD_NOW | RTLD_LOCAL);
+	/* Loaded once and kept: libsubid registers an atexit handler. */
+	static void *lib;
 	int (*get)(const char *, struct subid_range_abi **);
 	void (*sfree)(void *);
 	int n;
 
 	*ret = NULL;
 	*ret_n = 0;
+	if (!lib)
+		lib = dlopen(LIBSUBID_SONAME, RTLD_NOW | RTLD_LOCAL);
 	if (!lib) {
 		snprintf(pl->why_none[side], sizeof(pl->why_none[side]), "the subid source '%s' needs " LIBSUBID_SONAME
 			 ", which cannot be loaded", src);
@@ -360,7 +363,6 @@ static int plan_nss(const struct check_ctx *c, struct plan *pl, int side, const 
 	}
 	if (r)
 		(sfree ? sfree : free)(r);
-	/* libsubid stays loaded: it registers an atexit handler. */
 	return *ret || n <= 0 ? 0 : -ENOMEM;
 }
 

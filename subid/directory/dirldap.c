@@ -241,6 +241,8 @@ int dl_open(const struct dir_config *cfg, const char *root, bool write, struct d
 		}
 	}
 	if (cfg->bind == DIR_BIND_SIMPLE) {
+		if (!pw)
+			goto fail; /* read_password() gave one above, or we returned */
 		cred.bv_val = pw;
 		cred.bv_len = strlen(pw);
 		rc = ldap_sasl_bind_s(c->ld, cfg->bind_dn, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
