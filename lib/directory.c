@@ -604,7 +604,19 @@ bool dir_dn_equal(const char *a, const char *b)
 			cb = (char)(cb - 'A' + 'a');
 		if (ca != cb)
 			return false;
-		if (ca == '\\' && a[1] && b[1]) { /* an escaped byte is compared as it is */
+		if (ca == '\\') {
+			/* An escaped byte is compared like any other (case folded), never skipped, and
+			 * never taken for a separator. */
+			char ea = a[1], eb = b[1];
+
+			if (!ea || !eb)
+				return ea == eb;
+			if (ea >= 'A' && ea <= 'Z')
+				ea = (char)(ea - 'A' + 'a');
+			if (eb >= 'A' && eb <= 'Z')
+				eb = (char)(eb - 'A' + 'a');
+			if (ea != eb)
+				return false;
 			a++;
 			b++;
 		}

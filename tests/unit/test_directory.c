@@ -270,6 +270,10 @@ static const struct {
 	{ "uid=a,ou=p,dc=x", "uid=b,ou=p,dc=x", false },
 	{ "uid=a,ou=p,dc=x", "uid=a,ou=p", false },
 	{ "uid=a\\,b,dc=x", "uid=a,b,dc=x", false },
+	/* the escaped byte counts (it was skipped: "a\\,b" equalled "a\\+b") */
+	{ "cn=a\\,b,dc=x", "cn=a\\+b,dc=x", false },
+	{ "cn=a\\,b,dc=x", "CN=A\\,B,DC=X", true },
+	{ "cn=a\\", "cn=a\\", true },
 	{ "uid=a b,dc=x", "uid=ab,dc=x", false },
 	{ "", "", true },
 };
