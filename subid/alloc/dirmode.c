@@ -428,6 +428,20 @@ static void print_line(const char *fmt, ...)
 	printf("%s\n", text);
 }
 
+/* order[0..n) sorted by the names of the items it indexes (qsort has no context argument). */
+static const struct alloc_set_item *sort_base;
+static int cmp_item_name(const void *a, const void *b)
+{
+	return strcmp(sort_base[*(const size_t *)a].user, sort_base[*(const size_t *)b].user);
+}
+static void sort_items_by_name(size_t *order, size_t n, const struct alloc_set_item *items)
+{
+	sort_base = items;
+	if (n > 1)
+		qsort(order, n, sizeof(*order), cmp_item_name);
+	sort_base = NULL;
+}
+
 static int sync_all(const struct dirmode_opts *o, const struct dir_config *cfg)
 {
 	struct dl_conn *conn = NULL;
@@ -439,6 +453,8 @@ static int sync_all(const struct dirmode_opts *o, const struct dir_config *cfg)
 	_cleanup_free_ size_t *owner_of = NULL, *n_entries = NULL;
 	_cleanup_free_ struct idrange *rs = NULL;
 	_cleanup_free_ struct dir_uid *uids = NULL;
+	_cleanup_free_ char **canon = NULL;
+	_cleanup_free_ size_t *order = NULL;
 	size_t n_users = 0, bad_users = 0, n_items = 0, refused = 0, counts[4] = { 0 }, m = 0;
 	struct alloc_error aerr = { 0 };
 	uint64_t free_slots = 0;
@@ -462,8 +478,10 @@ static int sync_all(const struct dirmode_opts *o, const struct dir_config *cfg)
 	owner_of = calloc(es.n + 1, sizeof(*owner_of));
 	n_entries = calloc(n_users + 1, sizeof(*n_entries));
 	items = calloc(n_users + 1, sizeof(*items));
+	canon = calloc(n_users + 1, sizeof(*canon));
+	order = calloc(n_users + 1, sizeof(*order));
 	rs = calloc(2 * es.n + 1, sizeof(*rs));
-	if (!e || !refs || !owner_of || !n_entries || !items || !rs) {
+	if (!e || !refs || !owner_of || !n_entries || !items || !canon || !order || !rs) {
 		status = refuse(NULL, "out of memory");
 		goto out;
 	}
@@ -551,12 +569,52 @@ static int sync_all(const struct dirmode_opts *o, const struct dir_config *cfg)
 			refused++;
 			continue;
 		}
-		if (!alloc_name_writable(u->name)) {
+		/* The line is written under the name this host's user database spells (one_user()
+		 * writes pw_name too): an NSS source that folds case turns "Alice" into "alice", and
+		 * the helpers match the name byte for byte. */
+		if (strcmp(pw->pw_name, u->name) != 0) {
+			canon[n_items] = strdup(pw->pw_name);
+			if (!canon[n_items]) {
+				status = refuse(NULL, "out of memory");
+				goto out;
+			}
+		}
+		if (!alloc_name_writable(canon[n_items] ? canon[n_items] : u->name)) {
 			print_line("refused user %s: %s", u->name, alloc_reason_str(ALLOC_E_NAME));
+			free(canon[n_items]);
+			canon[n_items] = NULL;
 			refused++;
 			continue;
 		}
-		items[n_items++] = (struct alloc_set_item){ .user = u->name, .uid = u->uid, .want = { e[i].uid, e[i].gid } };
+		items[n_items] = (struct alloc_set_item){ .user = canon[n_items] ? canon[n_items] : u->name, .uid = u->uid,
+							  .want = { e[i].uid, e[i].gid } };
+		n_items++;
+	}
+	/* Two users whose lines would carry one name (two posixAccounts with the same uid, or two
+	 * spellings that fold to one): neither is written, as one_user() refuses such a name. */
+	for (size_t i = 0; i < n_items; i++)
+		order[i] = i;
+	sort_items_by_name(order, n_items, items);
+	for (size_t i = 0; i + 1 < n_items; i++) {
+		size_t j = i + 1;
+
+		if (strcmp(items[order[i]].user, items[order[j]].user) != 0)
+			continue;
+		while (j < n_items && strcmp(items[order[i]].user, items[order[j]].user) == 0)
+			j++;
+		print_line("refused user %s: %zu directory users share this name", items[order[i]].user, j - i);
+		for (size_t k = i; k < j; k++)
+			items[order[k]].user = NULL;
+		refused += j - i;
+		i = j - 1;
+	}
+	{
+		size_t w = 0;
+
+		for (size_t i = 0; i < n_items; i++)
+			if (items[i].user)
+				items[w++] = items[i];
+		n_items = w;
 	}
 	r = alloc_set_transaction(o->root, o->lock_timeout_s, o->create, o->dry_run, items, n_items, &aerr);
 	if (r < 0) {
@@ -619,6 +677,9 @@ out:
 	if (refs)
 		for (size_t i = 0; i < n_users; i++)
 			free(refs[i].norm);
+	if (canon)
+		for (size_t i = 0; i < n_users; i++)
+			free(canon[i]);
 	dl_entries_free(&es);
 	dl_users_free(users, n_users);
 	return status;

@@ -298,6 +298,22 @@ check_out "the slot holding a directory user's uid is skipped" "user=niddnew1 ui
 ldap_entry hostile-uid "$(U niddnew2)" "$S6" "$C" "$S6" "$C"
 hostile "hostile: an entry holding a directory user's uid" niddnew2 "ipaUniqueID=hostile-uid,$LDAP_SUBIDS_BASE: its range holds uid $((S6 + 1)) of directory user niddinpool2"
 
+# A second posixAccount with nidd2's uid value and uidNumber, owning an entry of its own: both
+# would be written as "nidd2" lines. Sync refuses the name (before, it wrote both and rewrote
+# the file at every run).
+S7=$(slot 7)
+ladd >/dev/null <<EOF
+dn: cn=nidd2-twin,$LDAP_USERS_BASE
+objectClass: account
+objectClass: posixAccount
+uid: nidd2
+cn: nidd2-twin
+uidNumber: 700002
+gidNumber: 700002
+homeDirectory: /nonexistent
+EOF
+ldap_entry twin-entry "cn=nidd2-twin,$LDAP_USERS_BASE" "$S7" "$C" "$S7" "$C"
+
 # Sync on a fresh host: every refused entry named, the valid ones written.
 host_new h3 "$LDAP_URI"
 host_put h3 /etc/subid-directory.conf
@@ -324,7 +340,7 @@ for e in hostile-count hostile-neg hostile-big hostile-ov1 hostile-ov2 hostile-o
 		fail "sync dry run: refuses entry $e by its DN" "output: $(show "$OUT")"
 	fi
 done
-for u in nidd1 nidd2 nidd3 nidd11 niddnew1; do
+for u in nidd1 nidd3 nidd11 niddnew1; do
 	if [[ $OUT == *"would add user=$u subuid="* ]]; then
 		pass "sync dry run: would add $u"
 	else
@@ -339,7 +355,9 @@ else
 fi
 run on_host h3 "$A" --directory --sync
 check_rc "sync with hostile entries: status 1 (entries refused)" 1
-want=$(dir_entries | awk '$1 ~ /^nidd(1|2|3|11|new1)$/ { printf "%s:%s:%s\n", $1, $2, $3 }' | sort)
+check_true "sync: two directory users named nidd2 are refused, not both written" "$(show "$OUT")" \
+	grep -q '^refused user nidd2: 2 directory users share this name' <<<"$OUT"
+want=$(dir_entries | awk '$1 ~ /^nidd(1|3|11|new1)$/ { printf "%s:%s:%s\n", $1, $2, $3 }' | sort)
 got=$(on_host h3 cat /etc/subuid | sort)
 if [ "$got" = "$want" ]; then
 	pass "sync: the host's /etc/subuid equals the directory's valid entries"
@@ -358,6 +376,7 @@ for e in hostile-count hostile-neg hostile-big hostile-ov1 hostile-ov2 hostile-o
 	ldelete "ipaUniqueID=$e,$LDAP_SUBIDS_BASE"
 done
 ldelete "uid=niddinpool1,$LDAP_USERS_BASE" "uid=niddinpool2,$LDAP_USERS_BASE"
+ldelete "ipaUniqueID=twin-entry,$LDAP_SUBIDS_BASE" "cn=nidd2-twin,$LDAP_USERS_BASE"
 ldelete "$(printf 'ipaUniqueID=%s,%s' "$NLRDN" "$LDAP_SUBIDS_BASE")"
 
 # ---------------------------------------------------------------------------------------------
