@@ -15,8 +15,9 @@
  *    numbers is used, and a refused entry is named with its DN and the reason;
  *  - a local line of another owner that overlaps the directory's range is never touched: the user
  *    is refused (conflict), in both files;
- *  - a new entry is used only after the server proved it refuses a second entry for the same
- *    owner (dl_probe_unique): uniqueness is the server's job, never a local lock's;
+ *  - an entry this run added is used only after the server proved it refuses a second entry for
+ *    the same owner (dl_probe_unique); an entry found already there is used as it is (the run
+ *    that added it made the check): uniqueness is the server's job, never a local lock's;
  *  - nothing local is written unless the directory answered: down, slow or refusing, the files
  *    stay as they are;
  *  - the configuration is read from a trusted file only (root-owned, not group/world-writable). */
