@@ -739,6 +739,29 @@ static char *fix_add(struct state *s, unsigned which, uint64_t size, const struc
 		return xasprintf("no free 65536-aligned range of %llu ids is left below 4294967295: remove unused ranges "
 				 "from /etc/subuid and /etc/subgid first", (unsigned long long)size);
 	text_open(&t);
+	/* usermod --del-sub*ids removes only lines that name the login name (shadow's remove_range()
+	 * compares the owner with it): a line the helpers match by uid or by an alias is deleted by
+	 * its line number, guarded by its exact text. */
+	if (del && del_kind) {
+		for (size_t i = 0; i < del_kind->n_e; i++) {
+			const struct entry *e = &del_kind->e[i];
+			char owner[128];
+
+			if (!e->mine || e->by_name || e->start != del->start || e->count != del->count)
+				continue;
+			if (e->owner_len < sizeof(owner) &&
+			    strspn(e->owner, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") >= e->owner_len) {
+				memcpy(owner, e->owner, e->owner_len);
+				owner[e->owner_len] = '\0';
+				tprintf(&t, "sed -i '%lu{/^%s:%u:%u$/d}' %s && ", e->lineno, owner, e->start, e->count,
+					del_kind->path);
+			} else {
+				tprintf(&t, "sed -i '%lud' %s && ", e->lineno, del_kind->path);
+			}
+			del = NULL; /* deleted by line: no --del-sub*ids */
+			break;
+		}
+	}
 	tprintf(&t, "usermod ");
 	if (del)
 		tprintf(&t, "%s %u-%llu ", del_kind->del_opt, del->start, (unsigned long long)del->start + del->count - 1);

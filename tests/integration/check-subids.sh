@@ -262,6 +262,15 @@ put etc/subuid $'alice:0:65536\nbob:165536:65536\n'
 chk --user alice
 expect_check "own uid inside" subids.subuid.own_id fail "usermod --del-subuids 0-65535 --add-subuids 262144-327679 alice" "uid 1000 of alice is inside its own range 0-65535 (line 1)"
 expect_exit "own uid inside" 1
+# The same line under the uid: usermod --del-subuids would not remove it (shadow matches the
+# login name only), so the fix deletes line 1 by number, guarded by its text (before, the fix
+# said --del-subuids, which left the line in place).
+base
+put etc/subuid $'1000:0:65536\nbob:165536:65536\n'
+chk --user alice
+expect_check "own uid inside, line by uid" subids.subuid.own_id fail \
+	"sed -i '1{/^1000:0:65536\$/d}' /etc/subuid && usermod --add-subuids 262144-327679 alice"
+json_expect "own uid inside, line by uid" "$(json_last)" subids.subuid.own_id fail "fix!~--del-subuids"
 base
 put etc/subgid $'bob:165536:65536\nalice:1000:65536\n'
 chk --user alice
