@@ -66,6 +66,8 @@ struct pair {
 struct walk {
 	const struct idset *u, *g;
 	dev_t dev;
+	uint64_t mnt_id;       /* the root's mount (statx STATX_MNT_ID, Linux 5.8), when known: a */
+	bool have_mnt_id;      /* bind mount of the same file system has the same st_dev */
 	unsigned long long entries, outside, errors, mounts;
 	char path[PATH_MAX];
 	size_t plen;
@@ -393,6 +395,16 @@ static void visit(struct walk *w, const struct stat *st)
 		w->more_pairs = true;
 }
 
+/* The mount id of the open directory fd (0 when the kernel cannot say: Linux < 5.8). */
+static uint64_t mount_id(int fd)
+{
+	struct statx sx;
+
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &sx) < 0 || !(sx.stx_mask & STATX_MNT_ID))
+		return 0;
+	return sx.stx_mnt_id;
+}
+
 /* Walk the directory open on dfd (taken over: closed here); w->path names it. Recursive, one level
  * per directory: bounded, as depth stops at MAX_DEPTH. */
 /* NOLINTNEXTLINE(misc-no-recursion): bounded by MAX_DEPTH */
@@ -442,13 +454,19 @@ static void walk_dir(struct walk *w, int dfd, int depth)
 					int fd = openat(dirfd(d), de->d_name,
 							O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 					struct stat again;
+					uint64_t mid;
 
-					if (fd < 0)
+					if (fd < 0) {
 						walk_error(w, errno);
-					else if (fstat(fd, &again) < 0 || again.st_dev != st.st_dev || again.st_ino != st.st_ino)
+					} else if (fstat(fd, &again) < 0 || again.st_dev != st.st_dev ||
+						   again.st_ino != st.st_ino) {
 						close(fd); /* replaced under us */
-					else
+					} else if (w->have_mnt_id && (mid = mount_id(fd)) != 0 && mid != w->mnt_id) {
+						close(fd); /* a bind mount (same st_dev): not entered, as any mount */
+						w->mounts++;
+					} else {
 						walk_dir(w, fd, depth + 1);
+					}
 				}
 			}
 		}
@@ -568,6 +586,8 @@ void check_rootfs(struct check_ctx *c, const char *path, const struct idmap_exte
 		goto out;
 	}
 	w->dev = st.st_dev;
+	w->mnt_id = mount_id(fd);
+	w->have_mnt_id = w->mnt_id != 0;
 	visit(w, &st);
 	walk_dir(w, fd, 0);
 

@@ -155,6 +155,18 @@ chk "$TREE" --map 0:100000:65536
 expect_check "tmpfs below the rootfs" rootfs.ownership fail "" "$TREE/mnt is owned by 0:0"
 expect_check "tmpfs below the rootfs" rootfs.ownership fail "" "1 of $N_TREE entries"
 umount "$TREE/mnt"
+# A bind mount of the tree's own file system (same st_dev) is a mount point too: bound back into
+# itself twice, it made the walk grow without end (before, only st_dev was compared).
+make_tree
+mkdir -p "$TREE/mnt/a" "$TREE/mnt/b"
+chown 100000:100000 "$TREE/mnt/a" "$TREE/mnt/b"
+mount --bind "$TREE" "$TREE/mnt/a"
+mount --bind "$TREE" "$TREE/mnt/b"
+RC=0
+timeout 60 "$SUBID_CHECK" rootfs --json "$TREE" --map 0:100000:65536 >"$T/out.json" 2>"$T/err" </dev/null || RC=$?
+check_true "the tree bound into itself twice: the walk ends (exit status 0, not timeout's 124)" "exit status $RC" [ "$RC" = 0 ]
+expect_check "the tree bound into itself twice" rootfs.ownership pass "" "all $((N_TREE + 2)) entries"
+umount "$TREE/mnt/a" "$TREE/mnt/b"
 
 # ------------------------------------------------------------------------------------------------
 # Unreadable parts (the check run by a user who cannot read a directory): warn, not pass.
