@@ -687,13 +687,11 @@ static void identify_caller(struct request *rq)
 		    rq->user, (unsigned)pw->pw_uid, (unsigned)rq->uid, (unsigned)pw->pw_uid);
 }
 
-/* Phase 1, continued: the target and the extents from argv. */
-static void parse_request(struct request *rq, int argc, char **argv)
+/* Phase 1, first: the target argument, then every inherited descriptor closed but the fd:N one,
+ * before NSS runs: a module's own descriptors (SSSD's socket and memory cache) opened by
+ * getpwuid() must not be closed under it, nor their numbers reused by ours while it holds them. */
+static void take_target(struct request *rq, int argc, char **argv)
 {
-	struct idmap_error ierr;
-	char msg[512];
-	int r;
-
 	priv_enter(PRIV_IDENTIFY);
 	if (argc < 2)
 		die_usage("no target process given");
@@ -701,7 +699,16 @@ static void parse_request(struct request *rq, int argc, char **argv)
 	log_set_ranges(argc - 2, argv + 2);
 	parse_target(argv[1], &rq->t);
 	close_other_fds(rq->t.passed_fd);
+}
 
+/* Phase 1, continued: the extents from argv. */
+static void parse_request(struct request *rq, int argc, char **argv)
+{
+	struct idmap_error ierr;
+	char msg[512];
+	int r;
+
+	priv_enter(PRIV_IDENTIFY);
 	r = idmap_parse_args((size_t)(argc - 2), argv + 2, rq->ext, &rq->n_ext, &ierr);
 	if (r < 0) {
 		idmap_describe(&ierr, rq->kname, argv + 2, rq->ext, msg, sizeof(msg));
@@ -902,6 +909,7 @@ static __attribute__((noinline)) int run(enum idmap_kind kind, int argc, char **
 		return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 	}
 
+	take_target(&rq, argc, argv);
 	identify_caller(&rq);
 	parse_request(&rq, argc, argv);
 	open_target(&rq);
