@@ -126,11 +126,11 @@ SPY="$T_DIR/spybin"
 mkdir -p "$SPY" "$T_DIR/spyout"
 chown "$A_UID" "$T_DIR/spyout"
 cp "$(dirname "$0")/probe-spy.py" "$T_DIR/probe-spy.py"
-printf '#!/bin/sh\nexec python3 %s %s %s "$1"\n' "$T_DIR/probe-spy.py" "$SECRET" "$T_DIR/spyout/report" \
-	>"$SPY/newuidmap"
+printf '#!/bin/sh\nexec python3 %s %s %s "$1" 2>%s\n' "$T_DIR/probe-spy.py" "$SECRET" "$T_DIR/spyout/report" \
+	"$T_DIR/spyout/err" >"$SPY/newuidmap"
 chmod 755 "$SPY/newuidmap" "$T_DIR/probe-spy.py"
 run env PATH="$SPY:$SAFE_PATH" "$SC" --user "$A_NAME" --json
-REPORT=$(cat "$T_DIR/spyout/report" 2>&1 || true)
+REPORT=$(cat "$T_DIR/spyout/report" 2>&1 || true; cat "$T_DIR/spyout/err" 2>/dev/null || true)
 expect_check "spy as newuidmap" probe.uid_map fail ""
 check_true "spy: it ran as $A_NAME against the probe" "$REPORT" grep -q '^c_mem=' <<<"$REPORT"
 check_true "spy: the probe Q (root's fork, now $A_NAME's) is not dumpable: its /proc files are root's" \
