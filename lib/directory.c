@@ -571,6 +571,11 @@ static const char *skip_blanks(const char *p)
 	return p;
 }
 
+static char ascii_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
 bool dir_dn_equal(const char *a, const char *b)
 {
 	a = skip_blanks(a);
@@ -598,24 +603,14 @@ bool dir_dn_equal(const char *a, const char *b)
 		}
 		if (!ca || !cb)
 			return ca == cb;
-		if (ca >= 'A' && ca <= 'Z')
-			ca = (char)(ca - 'A' + 'a');
-		if (cb >= 'A' && cb <= 'Z')
-			cb = (char)(cb - 'A' + 'a');
-		if (ca != cb)
+		if (ascii_lower(ca) != ascii_lower(cb))
 			return false;
 		if (ca == '\\') {
 			/* An escaped byte is compared like any other (case folded), never skipped, and
 			 * never taken for a separator. */
-			char ea = a[1], eb = b[1];
-
-			if (!ea || !eb)
-				return ea == eb;
-			if (ea >= 'A' && ea <= 'Z')
-				ea = (char)(ea - 'A' + 'a');
-			if (eb >= 'A' && eb <= 'Z')
-				eb = (char)(eb - 'A' + 'a');
-			if (ea != eb)
+			if (!a[1] || !b[1])
+				return a[1] == b[1];
+			if (ascii_lower(a[1]) != ascii_lower(b[1]))
 				return false;
 			a++;
 			b++;

@@ -38,18 +38,12 @@ ours() {
 
 # expect_ours WHAT PATTERN...: one of our lines since log_mark holds every PATTERN (fixed strings).
 expect_ours() {
-	local what=$1 l p hit
+	local what=$1
 	shift
-	while IFS= read -r l; do
-		hit=1
-		for p in "$@"; do
-			[[ $l == *"$p"* ]] || { hit=; break; }
-		done
-		if [ -n "$hit" ]; then
-			pass "$what: logged '$*'"
-			return 0
-		fi
-	done < <(ours)
+	if first_with_all "$@" < <(ours); then
+		pass "$what: logged '$*'"
+		return 0
+	fi
 	fail "$what: logged '$*'" "our new lines: $(ours | cat -v | paste -sd '|')"
 }
 

@@ -230,23 +230,36 @@ EOF
 	return 1
 }
 
+# has_all LINE PATTERN...: LINE holds every PATTERN (fixed strings).
+has_all() {
+	local l=$1 p
+	shift
+	for p in "$@"; do
+		[[ $l == *"$p"* ]] || return 1
+	done
+}
+
+# first_with_all PATTERN...: LINE is the first line of stdin that holds every PATTERN (status 1,
+# LINE empty, when none does).
+first_with_all() {
+	LINE=
+	while IFS= read -r LINE; do
+		has_all "$LINE" "$@" && return 0
+	done
+	LINE=
+	return 1
+}
+
 # expect_logged WHAT PATTERN...: within 5 s, one line of $LOG (setup_devlog's file) holds every
 # PATTERN (fixed strings); LINE is set to it.
 expect_logged() {
-	local what=$1 i l p hit
+	local what=$1 i
 	shift
 	for ((i = 0; i < 500; i++)); do
-		while IFS= read -r l; do
-			hit=1
-			for p in "$@"; do
-				[[ $l == *"$p"* ]] || { hit=; break; }
-			done
-			if [ -n "$hit" ]; then
-				LINE=$l
-				pass "$what: logged '$*'"
-				return 0
-			fi
-		done <"$LOG"
+		if first_with_all "$@" <"$LOG"; then
+			pass "$what: logged '$*'"
+			return 0
+		fi
 		sleep 0.01
 	done
 	LINE=

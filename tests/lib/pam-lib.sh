@@ -228,16 +228,12 @@ log_new() {
 # at PRIORITY (<85> is LOG_AUTHPRIV|LOG_NOTICE, <83> LOG_ERR, <86> LOG_INFO, <87> LOG_DEBUG; a glob:
 # <8[13]> is LOG_ALERT or LOG_ERR) holds every PATTERN (fixed strings); LINE is set to it.
 expect_log() {
-	local what=$1 prio=$2 l p hit
+	local what=$1 prio=$2 l
 	shift 2
 	while IFS= read -r l; do
 		# shellcheck disable=SC2053 # PRIORITY is a glob on purpose
-		[[ $l == $prio* && $l == *"pam_subid("* ]] || continue
-		hit=1
-		for p in "$@"; do
-			[[ $l == *"$p"* ]] || { hit=; break; }
-		done
-		if [ -n "$hit" ]; then
+		[[ $l == $prio* ]] || continue
+		if has_all "$l" "pam_subid(" "$@"; then
 			LINE=$l
 			pass "$what: logged $prio '$*'"
 			return 0
