@@ -573,7 +573,9 @@ static const char *skip_blanks(const char *p)
 
 static char ascii_lower(char c)
 {
-	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+	if (c >= 'A' && c <= 'Z')
+		c = (char)(c - 'A' + 'a');
+	return c;
 }
 
 bool dir_dn_equal(const char *a, const char *b)
