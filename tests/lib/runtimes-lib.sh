@@ -188,6 +188,27 @@ rt_expect_ns_empty() {
 	fi
 }
 
+# RT_PROBE_SH: what a test container runs: its two maps, then a file made by its root and one
+# chowned to 1000:1000 in the volume at /vol; rt_expect_rootless reads the result.
+RT_PROBE_SH='cat /proc/self/uid_map; echo /; cat /proc/self/gid_map; echo /;
+	touch /vol/by-root /vol/by-1000 && chown 1000:1000 /vol/by-1000 && echo done'
+
+# rt_expect_rootless WHAT VOL FIRST: $OUT from RT_PROBE_SH, its sections numbered from FIRST, and
+# the files in VOL show the rootless map: the user's own ids at 0, its sub-ids from 1 (so inner
+# 1000 is SUB + 999, and the container's root is the user).
+rt_expect_rootless() {
+	local what=$1 vol=$2 n=$3
+	rt_expect "$what: the container's uid_map" "0 $RT_UID 1
+1 $RT_SUBUID $RT_COUNT" "$(rt_section "$n" <<<"$OUT" | norm)"
+	rt_expect "$what: the container's gid_map" "0 $RT_GID 1
+1 $RT_SUBGID $RT_COUNT" "$(rt_section $((n + 1)) <<<"$OUT" | norm)"
+	rt_expect "$what: touch and chown in the volume" "done" "$(rt_section $((n + 2)) <<<"$OUT")"
+	rt_expect "$what: host owner of a file chowned to 1000:1000 inside" \
+		"$((RT_SUBUID + 999)):$((RT_SUBGID + 999))" "$(stat -c %u:%g "$vol/by-1000" 2>&1)"
+	rt_expect "$what: host owner of a file made by the container's root" "$RT_UID:$RT_GID" \
+		"$(stat -c %u:%g "$vol/by-root" 2>&1)"
+}
+
 # rt_expect WHAT WANT GOT
 rt_expect() {
 	if [ "$2" = "$3" ]; then
