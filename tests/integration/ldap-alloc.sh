@@ -273,25 +273,8 @@ check_out "allocation beside hostile entries" "user=nidd11 uid=700011 subuid=$S3
 # user's files): the slot holding it is never handed out, and an entry holding it is refused.
 S4=$(slot 4) S5=$(slot 5) S6=$(slot 6)
 ldap_users niddnew 2 770000
-ladd >/dev/null <<EOF
-dn: uid=niddinpool1,$LDAP_USERS_BASE
-objectClass: account
-objectClass: posixAccount
-uid: niddinpool1
-cn: niddinpool1
-uidNumber: $((S4 + 7))
-gidNumber: 7000
-homeDirectory: /nonexistent
-
-dn: uid=niddinpool2,$LDAP_USERS_BASE
-objectClass: account
-objectClass: posixAccount
-uid: niddinpool2
-cn: niddinpool2
-uidNumber: $((S6 + 1))
-gidNumber: 7000
-homeDirectory: /nonexistent
-EOF
+ldap_user niddinpool1 $((S4 + 7)) 7000
+ldap_user niddinpool2 $((S6 + 1)) 7000
 run "$A" --directory niddnew1
 check_rc "the slot holding a directory user's uid is skipped" 0
 check_out "the slot holding a directory user's uid is skipped" "user=niddnew1 uid=770001 subuid=$S5:$C subgid=$S5:$C new=uid,gid"
@@ -302,16 +285,7 @@ hostile "hostile: an entry holding a directory user's uid" niddnew2 "ipaUniqueID
 # would be written as "nidd2" lines. Sync refuses the name (before, it wrote both and rewrote
 # the file at every run).
 S7=$(slot 7)
-ladd >/dev/null <<EOF
-dn: cn=nidd2-twin,$LDAP_USERS_BASE
-objectClass: account
-objectClass: posixAccount
-uid: nidd2
-cn: nidd2-twin
-uidNumber: 700002
-gidNumber: 700002
-homeDirectory: /nonexistent
-EOF
+ldap_user nidd2 700002 700002 nidd2-twin
 ldap_entry twin-entry "cn=nidd2-twin,$LDAP_USERS_BASE" "$S7" "$C" "$S7" "$C"
 
 # Sync on a fresh host: every refused entry named, the valid ones written.

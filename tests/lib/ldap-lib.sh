@@ -13,7 +13,8 @@
 #    ldap_stop / ldap_restart NAME; ladd/lmodify/ldelete/lsearch talk to $LURI (default: the
 #    last started) with SASL EXTERNAL;
 #  - ldap_tree / ldap_users PREFIX N UID0: the suffix, ou=people, cn=accounts, cn=subids, and N
-#    posixAccounts PREFIX1..PREFIXN with uids UID0+1..UID0+N;
+#    posixAccounts PREFIX1..PREFIXN with uids UID0+1..UID0+N; ldap_user NAME UID GID [CN] one more,
+#    ldap_entry a sub-id entry by hand;
 #  - nslcd_here URI: NSS (passwd, group) from the directory in the current namespace through a
 #    real nslcd (libnss-ldapd): nslcd.conf and nsswitch.conf written into the overlay /etc, a tmpfs
 #    on /run/nslcd, nslcd in the foreground (BG_PIDS);
@@ -238,6 +239,23 @@ ldap_users() {
 		printf 'dn: uid=%s%d,%s\nobjectClass: account\nobjectClass: posixAccount\nuid: %s%d\ncn: %s%d\nuidNumber: %d\ngidNumber: %d\nhomeDirectory: /nonexistent\nloginShell: /usr/sbin/nologin\n\n' \
 			"$p" "$i" "$LDAP_USERS_BASE" "$p" "$i" "$p" "$i" $((u0 + i)) $((u0 + i))
 	done | ladd >/dev/null
+}
+
+# ldap_user NAME UIDNUMBER GIDNUMBER [CN]: one posixAccount under the users' base, uid=NAME; with
+# CN, its RDN is cn=CN instead (a second account with the same uid value).
+ldap_user() {
+	local rdn=uid=$1 cn=$1
+	[ -z "${4:-}" ] || { rdn=cn=$4; cn=$4; }
+	ladd >/dev/null <<EOF
+dn: $rdn,$LDAP_USERS_BASE
+objectClass: account
+objectClass: posixAccount
+uid: $1
+cn: $cn
+uidNumber: $2
+gidNumber: $3
+homeDirectory: /nonexistent
+EOF
 }
 
 # ldap_entry RDN OWNER_DN UIDNUM UIDCOUNT GIDNUM GIDCOUNT: a sub-id entry added by hand.
