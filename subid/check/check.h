@@ -84,6 +84,12 @@ void check_area_subids(struct check_ctx *c);    /* subids.*  : the user's ranges
 void check_subids_allocation(struct check_ctx *c); /* subids.allocation (allocation.c), run by check_area_subids */
 void check_subids_directory(struct check_ctx *c);  /* subids.directory.* (directory.c), run by check_area_subids */
 void check_area_probe(struct check_ctx *c);
+/* The ranges libsubid (the loaded lib) lists for user, uids (side 0) or gids (1), as the helpers
+ * keep them (idrange_valid), in a new array (NULL when none); what libsubid handed back is
+ * released with its subid_free() when it has one. Returns how many libsubid listed (>= 0), -EIO
+ * when it failed, -ENOSYS when lib has no getter, -ENOMEM. (subids.c) */
+struct idrange;
+int check_libsubid_ranges(void *lib, const char *user, int side, struct idrange **ret, size_t *ret_n);
 /* w as one shell word for a fix (shell_quote) in buf; "" when it does not fit. Returns buf. */
 const char *check_word(const char *w, char *buf, size_t size);
 /* The probe's namespace process C runs as "subid-check --probe-child QPID" (a fresh image: see

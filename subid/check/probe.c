@@ -304,8 +304,6 @@ static uint32_t map_inner(const struct idmap_extent *e, size_t n, uint32_t inner
 /* The plan (in P): the user's ranges where the helpers take them: /etc/subuid and /etc/subgid, or
  * the NSS subid source /etc/nsswitch.conf names (through libsubid, as the helpers ask it). */
 
-#define LIBSUBID_SONAME "libsubid.so.4"
-
 /* The subid: source of a trusted nsswitch.conf in src ("files" when it names none). Returns 0, or
  * -EPERM (why set) when the file is not trusted: the helpers then refuse everything. */
 static int plan_source(const struct check_ctx *c, char *src, size_t size, enum conf_distrust *why)
@@ -329,17 +327,10 @@ static int plan_source(const struct check_ctx *c, char *src, size_t size, enum c
 static int plan_nss(const struct check_ctx *c, struct plan *pl, int side, const char *src, struct idrange **ret,
 		    size_t *ret_n)
 {
-	struct subid_range_abi {
-		unsigned long start, count;
-	} *r = NULL;
 	/* Loaded once and kept: libsubid registers an atexit handler. */
 	static void *lib;
-	int (*get)(const char *, struct subid_range_abi **);
-	void (*sfree)(void *);
 	int n;
 
-	*ret = NULL;
-	*ret_n = 0;
 	if (!lib)
 		lib = dlopen(LIBSUBID_SONAME, RTLD_NOW | RTLD_LOCAL);
 	if (!lib) {
@@ -347,23 +338,16 @@ static int plan_nss(const struct check_ctx *c, struct plan *pl, int side, const 
 			 ", which cannot be loaded", src);
 		return 0;
 	}
-	get = (__typeof__(get))dlsym(lib, side ? "subid_get_gid_ranges" : "subid_get_uid_ranges");
-	sfree = (__typeof__(sfree))dlsym(lib, "subid_free");
-	n = get ? get(c->user, &r) : -1;
-	if (n < 0) {
+	n = check_libsubid_ranges(lib, c->user, side, ret, ret_n);
+	if (n == -ENOMEM)
+		return n;
+	if (n < 0)
 		snprintf(pl->why_none[side], sizeof(pl->why_none[side]), "the subid source '%s' cannot list the %cid "
 			 "ranges of %s", src, side ? 'g' : 'u', c->user);
-	} else if (n == 0) {
+	else if (n == 0)
 		snprintf(pl->why_none[side], sizeof(pl->why_none[side]), "no %cid range for %s (uid %u) in the subid "
 			 "source '%s'", side ? 'g' : 'u', c->user, (unsigned)c->uid, src);
-	} else if ((*ret = calloc((size_t)n, sizeof(**ret)))) {
-		for (int i = 0; i < n; i++)
-			if (r[i].start <= UINT32_MAX && r[i].count <= UINT32_MAX && idrange_valid(r[i].start, r[i].count))
-				(*ret)[(*ret_n)++] = (struct idrange){ (uint32_t)r[i].start, (uint32_t)r[i].count };
-	}
-	if (r)
-		(sfree ? sfree : free)(r);
-	return *ret || n <= 0 ? 0 : -ENOMEM;
+	return 0;
 }
 
 static void plan_side(const struct check_ctx *c, struct plan *pl, int side)

@@ -511,6 +511,34 @@ static void read_defs(struct state *s)
 	}
 }
 
+int check_libsubid_ranges(void *lib, const char *user, int side, struct idrange **ret, size_t *ret_n)
+{
+	struct {
+		unsigned long start, count;
+	} *rr = NULL;
+	int (*get)(const char *, void *) =
+		(int (*)(const char *, void *))dlsym(lib, side ? "subid_get_gid_ranges" : "subid_get_uid_ranges");
+	void (*sfree)(void *) = (void (*)(void *))dlsym(lib, "subid_free");
+	int n;
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (!get)
+		return -ENOSYS;
+	n = get(user, &rr);
+	if (n < 0)
+		return -EIO;
+	if (n > 0 && !(*ret = calloc((size_t)n, sizeof(**ret))))
+		n = -ENOMEM;
+	for (int j = 0; j < n; j++)
+		/* A directory can hand back anything: keep what the helpers would keep. */
+		if (rr[j].start <= UINT32_MAX && rr[j].count <= UINT32_MAX && idrange_valid(rr[j].start, rr[j].count))
+			(*ret)[(*ret_n)++] = (struct idrange){ (uint32_t)rr[j].start, (uint32_t)rr[j].count };
+	if (rr)
+		(sfree ? sfree : free)(rr);
+	return n;
+}
+
 /* nsswitch.conf and, for a source other than files on the live system, the plugin and libsubid,
  * loaded the way newidmap loads them (core.c nss_ranges()). */
 static void read_nss(struct state *s)
@@ -597,32 +625,27 @@ static void read_nss(struct state *s)
 	}
 	{
 		bool (*init)(const char *, FILE *) = (bool (*)(const char *, FILE *))dlsym(lib, "subid_init");
-		static const char *const getter[2] = { "subid_get_uid_ranges", "subid_get_gid_ranges" };
 
 		if (init)
 			(void)init("subid-check", NULL); /* its messages to /dev/null: we report ourselves */
 		for (int i = 0; i < 2; i++) {
 			struct kind *k = &s->k[i];
-			struct { unsigned long start, count; } *rr = NULL;
-			int (*get)(const char *, void *) = (int (*)(const char *, void *))dlsym(lib, getter[i]);
-			int n;
+			int n = check_libsubid_ranges(lib, s->c->user, i, &k->nss, &k->n_nss);
 
-			if (!get) {
-				snprintf(s->src_detail, sizeof(s->src_detail), LIBSUBID_SONAME " has no %s", getter[i]);
+			if (n == -ENOSYS) {
+				snprintf(s->src_detail, sizeof(s->src_detail), LIBSUBID_SONAME " has no subid_get_%cid_ranges",
+					 i ? 'g' : 'u');
 				return;
 			}
-			n = get(s->c->user, &rr);
+			if (n == -ENOMEM) {
+				s->c->oom = true;
+				return;
+			}
 			if (n < 0) {
 				snprintf(s->src_detail, sizeof(s->src_detail),
 					 "subid source '%s' failed to list the %s ranges of %s", s->src, k->idword, s->c->user);
 				return;
 			}
-			k->nss = n > 0 ? calloc((size_t)n, sizeof(*k->nss)) : NULL;
-			for (int j = 0; j < n && k->nss; j++)
-				/* A directory can hand back anything: keep what the helpers would keep. */
-				if (idrange_valid(rr[j].start, rr[j].count))
-					k->nss[k->n_nss++] = (struct idrange){ (uint32_t)rr[j].start, (uint32_t)rr[j].count };
-			free(rr);
 			k->nss_listed = true;
 		}
 	}
