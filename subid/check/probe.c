@@ -350,47 +350,52 @@ static int plan_nss(const struct check_ctx *c, struct plan *pl, int side, const 
 	return 0;
 }
 
-static void plan_side(const struct check_ctx *c, struct plan *pl, int side)
+/* The user's ranges in its sub-id file, as the helper reads them; why_none says why there are none. */
+static void plan_files(const struct check_ctx *c, struct plan *pl, int side, struct idrange **ranges, size_t *n)
 {
 	const char *file = side ? PATH_SUBGID : PATH_SUBUID;
-	char path[4096], src[64];
+	char path[4096];
 	_cleanup_free_ char *buf = NULL;
-	_cleanup_free_ struct idrange *ranges = NULL;
-	size_t len = 0, n = 0, k = 1;
+	size_t len = 0;
 	enum conf_distrust why = CONF_TRUSTED;
 	int r;
 
-	pl->map[side][0] = (struct idmap_extent){ 0, side ? (uint32_t)c->gid : (uint32_t)c->uid, 1 };
-	pl->total[side] = 1;
-	if (plan_source(c, src, sizeof(src), &why) < 0) {
-		snprintf(pl->why_none[side], sizeof(pl->why_none[side]), PATH_NSSWITCH " %s, so the helper maps nothing",
-			 conf_distrust_str(why));
-		r = 1;
-	} else if (strcmp(src, "files") != 0) {
-		snprintf(pl->src[side], sizeof(pl->src[side]), "%s", src);
-		if (plan_nss(c, pl, side, src, &ranges, &n) < 0)
-			snprintf(pl->why_none[side], sizeof(pl->why_none[side]), "out of memory");
-		r = 1;
-	} else {
-		r = conf_read_trusted(check_path(c, file, path, sizeof(path)), 0, SUBID_FILE_MAX, &buf, &len, NULL,
-				      &why);
-	}
-	if (r == 1) {
-		/* decided above */
-	} else if (r == -EPERM && why != CONF_TRUSTED) {
+	r = conf_read_trusted(check_path(c, file, path, sizeof(path)), 0, SUBID_FILE_MAX, &buf, &len, NULL, &why);
+	if (r == -EPERM && why != CONF_TRUSTED) {
 		snprintf(pl->why_none[side], sizeof(pl->why_none[side]), "%s %s, so the helper will not use it",
 			 file, conf_distrust_str(why));
 	} else if (r == -ENOENT) {
 		snprintf(pl->why_none[side], sizeof(pl->why_none[side]), "%s does not exist", file);
 	} else if (r < 0) {
 		snprintf(pl->why_none[side], sizeof(pl->why_none[side]), "cannot read %s: %s", file, strerror(-r));
-	} else if (subfile_collect(buf, len, c->user, (uint32_t)c->uid, &ranges, &n, NULL) < 0) {
+	} else if (subfile_collect(buf, len, c->user, (uint32_t)c->uid, ranges, n, NULL) < 0) {
 		snprintf(pl->why_none[side], sizeof(pl->why_none[side]), "out of memory reading %s", file);
-	} else if (n == 0) {
+	} else if (*n == 0) {
 		snprintf(pl->why_none[side], sizeof(pl->why_none[side]), "no range for %s (uid %u) in %s", c->user,
 			 (unsigned)c->uid, file);
 	}
-	/* Inner 1.. over the ranges in file order: rootlesskit's and podman's default map. */
+}
+
+/* One side of the plan from where its ranges come (src_r and src: plan_source()'s answer). */
+static void plan_side(const struct check_ctx *c, struct plan *pl, int side, int src_r, const char *src,
+		      enum conf_distrust src_why)
+{
+	_cleanup_free_ struct idrange *ranges = NULL;
+	size_t n = 0, k = 1;
+
+	pl->map[side][0] = (struct idmap_extent){ 0, side ? (uint32_t)c->gid : (uint32_t)c->uid, 1 };
+	pl->total[side] = 1;
+	if (src_r < 0) {
+		snprintf(pl->why_none[side], sizeof(pl->why_none[side]), PATH_NSSWITCH " %s, so the helper maps nothing",
+			 conf_distrust_str(src_why));
+	} else if (strcmp(src, "files") != 0) {
+		snprintf(pl->src[side], sizeof(pl->src[side]), "%s", src);
+		if (plan_nss(c, pl, side, src, &ranges, &n) < 0)
+			snprintf(pl->why_none[side], sizeof(pl->why_none[side]), "out of memory");
+	} else {
+		plan_files(c, pl, side, &ranges, &n);
+	}
+	/* Inner 1.. over the ranges in their order: rootlesskit's and podman's default map. */
 	for (size_t i = 0; i < n && k < IDMAP_MAX_EXTENTS; i++) {
 		if (pl->total[side] + ranges[i].count >= ID_LIMIT)
 			break;
@@ -1065,8 +1070,15 @@ void check_area_probe(struct check_ctx *c)
 	}
 	pl->c = c;
 	pl->drop = getuid() == 0 && c->uid != 0;
-	plan_side(c, pl, 0);
-	plan_side(c, pl, 1);
+	{
+		/* Where both sides' ranges come from: nsswitch.conf, read once. */
+		char src[64];
+		enum conf_distrust why = CONF_TRUSTED;
+		int src_r = plan_source(c, src, sizeof(src), &why);
+
+		plan_side(c, pl, 0, src_r, src, why);
+		plan_side(c, pl, 1, src_r, src, why);
+	}
 	buf = malloc(PROBE_OUT_MAX + 1);
 	if (!buf) {
 		skip_all(c, "out of memory");
