@@ -109,7 +109,10 @@ if [[ $FIRST =~ ^[0-9]+$ ]]; then
 	# Read from the host, the container's maps name host ids: the first block of sub-ids.
 	check_proc "--userns=auto, first container" "$FIRST" uid_map "0 $RT_SUBUID 1024"
 	check_proc "--userns=auto, first container" "$FIRST" gid_map "0 $RT_SUBGID 1024"
-	PAUSE_NS+=("$(readlink "/proc/$FIRST/ns/user")")
+	# Its namespace, pinned like the pause processes', for the end's kill and check.
+	if pin_userns "$FIRST"; then
+		PAUSE_NS+=("$PINNED_NS")
+	fi
 else
 	fail "--userns=auto: the first container's pid" "podman inspect said '$OUT' $ERR"
 fi

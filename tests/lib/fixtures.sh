@@ -89,7 +89,9 @@ pin_userns() {
 	pin=$!
 	track "$pin"
 	for ((i = 0; i < 500; i++)); do
-		PINNED_NS=$(readlink "/proc/$pin/fd/3" 2>/dev/null) && [ -n "$PINNED_NS" ] && break
+		# Until the sleep has made its redirection, its fd 3 may still be one of ours.
+		PINNED_NS=$(readlink "/proc/$pin/fd/3" 2>/dev/null) && [[ $PINNED_NS == "user:["* ]] && break
+		PINNED_NS=
 		kill -0 "$pin" 2>/dev/null || break
 		sleep 0.01
 	done
